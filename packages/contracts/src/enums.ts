@@ -1,0 +1,94 @@
+/**
+ * Closed vocabularies shared by the database (check constraints), the wire schemas and the
+ * services. Adding a value here is a schema change: generate a migration.
+ */
+export const ADMIN_ROLES = ["owner", "admin", "viewer"] as const;
+export type AdminRole = (typeof ADMIN_ROLES)[number];
+
+export const KEY_MODES = ["live", "test"] as const;
+export type KeyMode = (typeof KEY_MODES)[number];
+
+export const API_KEY_SCOPES = [
+  "messages:send",
+  "messages:read",
+  "sessions:manage",
+  "webhooks:manage",
+] as const;
+export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
+
+export const DRIVERS = ["webjs", "simulator"] as const;
+export type Driver = (typeof DRIVERS)[number];
+
+/** The driver a key mode uses: live keys never reach the simulator. */
+export const driverForMode = (mode: KeyMode): Driver => (mode === "live" ? "webjs" : "simulator");
+
+export const SESSION_STATUSES = [
+  "stopped",
+  "starting",
+  "qr",
+  "ready",
+  "disconnected",
+  "failed",
+] as const;
+export type SessionStatus = (typeof SESSION_STATUSES)[number];
+
+export const MESSAGE_DIRECTIONS = ["outbound", "inbound"] as const;
+export type MessageDirection = (typeof MESSAGE_DIRECTIONS)[number];
+
+export const MESSAGE_TYPES = [
+  "text",
+  "image",
+  "video",
+  "audio",
+  "document",
+  "sticker",
+  "other",
+] as const;
+export type MessageType = (typeof MESSAGE_TYPES)[number];
+
+export const MESSAGE_STATUSES = [
+  "scheduled",
+  "queued",
+  "sending",
+  "sent",
+  "delivered",
+  "read",
+  "failed",
+  "cancelled",
+  "received",
+] as const;
+export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
+
+/**
+ * Forward-only order of outbound statuses. A transition is allowed only to a higher rank;
+ * `failed` and `cancelled` are terminal and outrank everything before `sent`.
+ */
+export const MESSAGE_STATUS_RANK: Record<MessageStatus, number> = {
+  scheduled: 0,
+  queued: 1,
+  sending: 2,
+  sent: 3,
+  delivered: 4,
+  read: 5,
+  failed: 6,
+  cancelled: 6,
+  received: 0,
+};
+
+export const WEBHOOK_EVENTS = ["message.status", "message.received", "session.status"] as const;
+export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+
+export const WEBHOOK_DELIVERY_STATUSES = ["pending", "succeeded", "failed"] as const;
+export type WebhookDeliveryStatus = (typeof WEBHOOK_DELIVERY_STATUSES)[number];
+
+export const PASSWORD_RESET_STATUSES = [
+  "pending",
+  "verified",
+  "used",
+  "expired",
+  "blocked",
+] as const;
+export type PasswordResetStatus = (typeof PASSWORD_RESET_STATUSES)[number];
+
+export const AUDIT_ACTOR_TYPES = ["admin", "account", "system"] as const;
+export type AuditActorType = (typeof AUDIT_ACTOR_TYPES)[number];

@@ -1,0 +1,4 @@
+export * from "./enums.js";
+export * from "./errors.js";
+export * from "./events.js";
+export * from "./queues.js";

@@ -1,0 +1,51 @@
+import { z } from "zod";
+
+/**
+ * The queue catalogue: every BullMQ queue wagate uses, its job names and payload schemas.
+ * Producers validate a payload with `parseJob` before enqueueing and consumers validate it
+ * again when they take the job. Jobs carry ids only; the row in Postgres is the truth.
+ */
+
+/** Per-session send queue: only the worker holding the session's lease consumes it. */
+export const sendQueueName = (sessionId: string) => `send-${sessionId}`;
+
+export const QUEUES = {
+  /** Commands for sessions (start, stop, logout); any worker with capacity may take a start. */
+  sessionControl: "session-control",
+  /** Outbound webhook deliveries, retried with backoff for at least 24 h. */
+  webhooks: "webhooks",
+  /** Scheduler maintenance jobs (aggregate-usage, prune-logs, ...). */
+  maintenance: "maintenance",
+} as const;
+
+export const sendJobSchema = z.object({ messageId: z.string().startsWith("msg_") });
+export type SendJob = z.infer<typeof sendJobSchema>;
+
+export const sessionControlJobSchema = z.object({
+  sessionId: z.string().startsWith("ses_"),
+  action: z.enum(["start", "stop", "logout"]),
+});
+export type SessionControlJob = z.infer<typeof sessionControlJobSchema>;
+
+export const webhookJobSchema = z.object({ deliveryId: z.string().startsWith("whd_") });
+export type WebhookJob = z.infer<typeof webhookJobSchema>;
+
+export const maintenanceJobSchema = z.object({
+  /** Set when run by hand (`npm run scheduler -- run <job>`), for the logs and audit. */
+  trigger: z.enum(["schedule", "manual"]).default("schedule"),
+});
+export type MaintenanceJob = z.infer<typeof maintenanceJobSchema>;
+
+export const JOB_NAMES = {
+  send: "send",
+  webhookDeliver: "deliver",
+} as const;
+
+/** Validates a job payload, naming the queue in the error so a bad producer is easy to find. */
+export function parseJob<T extends z.ZodType>(queue: string, schema: T, data: unknown): z.infer<T> {
+  const result = schema.safeParse(data);
+  if (!result.success) {
+    throw new Error(`invalid ${queue} job payload: ${z.prettifyError(result.error)}`);
+  }
+  return result.data;
+}

@@ -1,0 +1,215 @@
+import {
+  DRIVERS,
+  KEY_MODES,
+  MESSAGE_DIRECTIONS,
+  MESSAGE_STATUSES,
+  MESSAGE_TYPES,
+  SESSION_STATUSES,
+  WEBHOOK_DELIVERY_STATUSES,
+} from "@wagate/contracts";
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  boolean,
+  check,
+  customType,
+  date,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
+import { oneOf, timestamps, tstz } from "./_columns.js";
+import { apiKeys, users } from "./accounts.js";
+
+const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => "bytea" });
+
+export const whatsappSessions = pgTable(
+  "whatsapp_sessions",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    /** A session belongs to one key mode; live and test sessions of the same name are distinct. */
+    mode: text("mode", { enum: KEY_MODES }).notNull(),
+    driver: text("driver", { enum: DRIVERS }).notNull(),
+    status: text("status", { enum: SESSION_STATUSES }).notNull().default("stopped"),
+    /** What the account asked for: a worker keeps a `running` session open. */
+    desiredState: text("desired_state", { enum: ["running", "stopped"] })
+      .notNull()
+      .default("stopped"),
+    phoneNumber: text("phone_number"),
+    connectedAt: tstz("connected_at"),
+    lastActiveAt: tstz("last_active_at"),
+    lastError: text("last_error"),
+    /** Lease mirror for operators; the lease itself lives in Redis with its fencing token. */
+    ownerWorkerId: text("owner_worker_id"),
+    leaseToken: bigint("lease_token", { mode: "number" }),
+    leaseExpiresAt: tstz("lease_expires_at"),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex("whatsapp_sessions_user_mode_name_uq").on(t.userId, t.mode, t.name),
+    index("whatsapp_sessions_desired_idx").on(t.desiredState, t.status),
+    check("whatsapp_sessions_mode_ck", oneOf("mode", KEY_MODES)),
+    check("whatsapp_sessions_driver_ck", oneOf("driver", DRIVERS)),
+    check("whatsapp_sessions_status_ck", oneOf("status", SESSION_STATUSES)),
+    check("whatsapp_sessions_desired_ck", oneOf("desired_state", ["running", "stopped"])),
+    check(
+      "whatsapp_sessions_driver_mode_ck",
+      sql`(mode = 'live' and driver = 'webjs') or (mode = 'test' and driver = 'simulator')`,
+    ),
+  ],
+);
+
+/** whatsapp-web.js RemoteAuth blobs: a session reopens on any worker without a new QR scan. */
+export const whatsappSessionAuth = pgTable("whatsapp_session_auth", {
+  sessionId: text("session_id")
+    .primaryKey()
+    .references(() => whatsappSessions.id, { onDelete: "cascade" }),
+  data: bytea("data").notNull(),
+  sizeBytes: integer("size_bytes").notNull(),
+  ...timestamps,
+});
+
+export type MessageMedia = {
+  url: string | null;
+  mimeType: string | null;
+  filename: string | null;
+  size: number | null;
+  /** Inline base64 payload for `{base64}` sends; cleared by retention pruning. */
+  base64?: string | null;
+};
+
+export const messages = pgTable(
+  "messages",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    sessionId: text("session_id").references(() => whatsappSessions.id, { onDelete: "set null" }),
+    apiKeyId: text("api_key_id").references(() => apiKeys.id, { onDelete: "set null" }),
+    mode: text("mode", { enum: KEY_MODES }).notNull(),
+    direction: text("direction", { enum: MESSAGE_DIRECTIONS }).notNull(),
+    /** The other party in E.164: the recipient of an outbound message, the sender of an inbound one. */
+    recipient: text("recipient").notNull(),
+    type: text("type", { enum: MESSAGE_TYPES }).notNull(),
+    /** Text body, or the caption of a media message. */
+    content: text("content"),
+    media: jsonb("media").$type<MessageMedia>(),
+    replyTo: text("reply_to"),
+    status: text("status", { enum: MESSAGE_STATUSES }).notNull(),
+    waMessageId: text("wa_message_id"),
+    errorCode: text("error_code"),
+    errorMessage: text("error_message"),
+    idempotencyKey: text("idempotency_key"),
+    /** Hash of the request body sent with the idempotency key: same key, other body = 409. */
+    requestHash: text("request_hash"),
+    /** UTC day and counter whose quota unit this message holds, so a refund returns it there. */
+    quotaDay: date("quota_day", { mode: "string" }),
+    quotaRefundedAt: tstz("quota_refunded_at"),
+    attempts: integer("attempts").notNull().default(0),
+    /** Fencing token of the worker that started the send; a stale owner cannot overwrite. */
+    sendToken: bigint("send_token", { mode: "number" }),
+    scheduledAt: tstz("scheduled_at"),
+    queuedAt: tstz("queued_at"),
+    sendingAt: tstz("sending_at"),
+    sentAt: tstz("sent_at"),
+    deliveredAt: tstz("delivered_at"),
+    readAt: tstz("read_at"),
+    failedAt: tstz("failed_at"),
+    cancelledAt: tstz("cancelled_at"),
+    receivedAt: tstz("received_at"),
+    ...timestamps,
+  },
+  (t) => [
+    index("messages_user_id_idx").on(t.userId, t.id),
+    index("messages_user_status_idx").on(t.userId, t.status, t.id),
+    index("messages_user_recipient_idx").on(t.userId, t.recipient, t.id),
+    uniqueIndex("messages_user_idempotency_uq")
+      .on(t.userId, t.idempotencyKey)
+      .where(sql`idempotency_key is not null`),
+    index("messages_session_wa_idx").on(t.sessionId, t.waMessageId),
+    /** The reconciler scans only unfinished messages. */
+    index("messages_pending_idx")
+      .on(t.status, t.updatedAt)
+      .where(sql`status in ('scheduled', 'queued', 'sending')`),
+    index("messages_created_idx").on(t.createdAt),
+    check("messages_mode_ck", oneOf("mode", KEY_MODES)),
+    check("messages_direction_ck", oneOf("direction", MESSAGE_DIRECTIONS)),
+    check("messages_type_ck", oneOf("type", MESSAGE_TYPES)),
+    check("messages_status_ck", oneOf("status", MESSAGE_STATUSES)),
+  ],
+);
+
+export const webhooks = pgTable(
+  "webhooks",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    url: text("url").notNull(),
+    events: text("events").array().notNull(),
+    description: text("description"),
+    /** `whsec_…`; kept to sign deliveries, shown to the account only when created. */
+    secret: text("secret").notNull(),
+    isActive: boolean("is_active").notNull().default(true),
+    ...timestamps,
+  },
+  (t) => [index("webhooks_user_idx").on(t.userId, t.id)],
+);
+
+export const webhookDeliveries = pgTable(
+  "webhook_deliveries",
+  {
+    /** Also the `webhook-id` header: the same on every retry. */
+    id: text("id").primaryKey(),
+    webhookId: text("webhook_id")
+      .notNull()
+      .references(() => webhooks.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    eventType: text("event_type").notNull(),
+    payload: jsonb("payload").notNull(),
+    status: text("status", { enum: WEBHOOK_DELIVERY_STATUSES }).notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    lastStatusCode: integer("last_status_code"),
+    lastError: text("last_error"),
+    lastAttemptAt: tstz("last_attempt_at"),
+    nextAttemptAt: tstz("next_attempt_at"),
+    deliveredAt: tstz("delivered_at"),
+    ...timestamps,
+  },
+  (t) => [
+    index("webhook_deliveries_webhook_idx").on(t.webhookId, t.id),
+    index("webhook_deliveries_created_idx").on(t.createdAt),
+    index("webhook_deliveries_pending_idx")
+      .on(t.status, t.nextAttemptAt)
+      .where(sql`status = 'pending'`),
+    check("webhook_deliveries_status_ck", oneOf("status", WEBHOOK_DELIVERY_STATUSES)),
+  ],
+);
+
+/** One row per HTTP attempt of a delivery: status code, error and timing. */
+export const webhookDeliveryAttempts = pgTable(
+  "webhook_delivery_attempts",
+  {
+    id: text("id").primaryKey(),
+    deliveryId: text("delivery_id")
+      .notNull()
+      .references(() => webhookDeliveries.id, { onDelete: "cascade" }),
+    attempt: integer("attempt").notNull(),
+    statusCode: integer("status_code"),
+    error: text("error"),
+    durationMs: integer("duration_ms").notNull(),
+    ...timestamps,
+  },
+  (t) => [index("webhook_delivery_attempts_delivery_idx").on(t.deliveryId, t.attempt)],
+);

@@ -1,0 +1,50 @@
+import { baseEnvSchema, envBoolean, envPort, parseEnv } from "@wagate/core";
+import { z } from "zod";
+
+export const apiEnvSchema = baseEnvSchema
+  .extend({
+    PORT: envPort(3000),
+    /** HMAC-SHA-256 secret for admin JWTs; 32+ bytes. Required in production. */
+    JWT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+    /** Lifetime of an admin access token, seconds. */
+    ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).default(900),
+    /** Lifetime of an admin refresh token, seconds. */
+    REFRESH_TOKEN_TTL_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(300)
+      .default(30 * 24 * 3600),
+    /** Keyed-hash secret for API keys; defaults to JWT_SECRET's derivation when unset. */
+    API_KEY_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+    METRICS_TOKEN: z.string().min(1).optional(),
+    WEBHOOK_ALLOW_PRIVATE: envBoolean(false),
+    ADMIN_EMAIL: z.string().email().optional(),
+    ADMIN_PASSWORD: z.string().min(8, "must be at least 8 characters").optional(),
+    /** Public base URL used in printed links and the OpenAPI servers list. */
+    PUBLIC_URL: z.string().url().optional(),
+    /** Per-key request rate limit, requests per second (burst = 2x). */
+    API_KEY_RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(1).default(50),
+    /** Largest request body, bytes (base64 media included). */
+    MAX_BODY_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(20 * 1024 * 1024),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV === "production" && !env.JWT_SECRET) {
+      ctx.addIssue({ code: "custom", path: ["JWT_SECRET"], message: "is required in production" });
+    }
+    if ((env.ADMIN_EMAIL && !env.ADMIN_PASSWORD) || (!env.ADMIN_EMAIL && env.ADMIN_PASSWORD)) {
+      ctx.addIssue({
+        code: "custom",
+        path: [env.ADMIN_EMAIL ? "ADMIN_PASSWORD" : "ADMIN_EMAIL"],
+        message: "ADMIN_EMAIL and ADMIN_PASSWORD go together",
+      });
+    }
+  });
+
+export type ApiEnv = z.infer<typeof apiEnvSchema>;
+
+export const parseApiEnv = (source: Record<string, string | undefined> = process.env) =>
+  parseEnv(apiEnvSchema, source);
