@@ -55,7 +55,8 @@ export async function transitionMessage(
   if (stampColumn) stamps[stampColumn] = now;
   const rank = MESSAGE_STATUS_RANK[to];
   if (to !== "failed" && to !== "cancelled") {
-    if (rank > MESSAGE_STATUS_RANK.sent) stamps.sentAt = sql`coalesce(${messages.sentAt}, ${now.toISOString()}::timestamptz)`;
+    if (rank > MESSAGE_STATUS_RANK.sent)
+      stamps.sentAt = sql`coalesce(${messages.sentAt}, ${now.toISOString()}::timestamptz)`;
     if (rank > MESSAGE_STATUS_RANK.delivered) {
       stamps.deliveredAt = sql`coalesce(${messages.deliveredAt}, ${now.toISOString()}::timestamptz)`;
     }

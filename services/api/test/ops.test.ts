@@ -9,7 +9,10 @@ describe("ops routes", () => {
     expect(health.status).toBe(200);
     expect(health.headers.get("x-request-id")).toMatch(/^req_/);
     const ready = await t.app.request("/readyz");
-    expect(await ready.json()).toEqual({ status: "ready", checks: { postgres: "ok", redis: "ok" } });
+    expect(await ready.json()).toEqual({
+      status: "ready",
+      checks: { postgres: "ok", redis: "ok" },
+    });
     const metrics = await t.app.request("/metrics");
     expect(await metrics.text()).toContain("wagate_process_cpu_user_seconds_total");
   });
@@ -19,7 +22,11 @@ describe("ops routes", () => {
     expect(res.status).toBe(404);
     const body = await res.json();
     expect(body).toEqual({
-      error: { code: "not_found", message: "no such route", request_id: res.headers.get("x-request-id") },
+      error: {
+        code: "not_found",
+        message: "no such route",
+        request_id: res.headers.get("x-request-id"),
+      },
     });
   });
 

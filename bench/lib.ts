@@ -1,0 +1,178 @@
+import { randomBytes } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import { closeServer, type Fetchable, listen } from "@wagate/core";
+import { runMigrations } from "@wagate/db";
+import autocannon from "autocannon";
+import postgres from "postgres";
+
+/** One figure a benchmark reports, beside the yardstick measured in the same run. */
+export interface Result {
+  name: string;
+  value: number;
+  unit: string;
+  /** The yardstick's value in the same unit (for a yardstick itself: its own value). */
+  baseline: number;
+  /** value / baseline: above 1 means more (faster for rates, slower for latencies). */
+  ratio: number;
+}
+
+export interface BenchContext {
+  /** Server-level Postgres URL; benchmarks make their own databases beside it. */
+  databaseUrl: string;
+  redisUrl: string;
+  /** Seconds per HTTP measurement (BENCH_DURATION_S, default 5). */
+  durationSeconds: number;
+  /** Concurrent HTTP connections (BENCH_CONNECTIONS, default 50). */
+  connections: number;
+  /** A fresh migrated database, dropped when the benchmark ends. */
+  createDatabase: () => Promise<string>;
+  /** A Redis key prefix of this benchmark's own; its keys are deleted when it ends. */
+  redisPrefix: () => string;
+  log: (message: string) => void;
+}
+
+export interface Benchmark {
+  /** Short and unique; `npm run bench -- <name>` picks it. */
+  name: string;
+  description: string;
+  run: (ctx: BenchContext) => Promise<Result[]>;
+}
+
+/** A result compared with `baseline` (same unit). */
+export function result(name: string, value: number, unit: string, baseline = value): Result {
+  const round = (n: number) => Math.round(n * 100) / 100;
+  return {
+    name,
+    value: round(value),
+    unit,
+    baseline: round(baseline),
+    ratio: baseline === 0 ? 0 : Math.round((value / baseline) * 1000) / 1000,
+  };
+}
+
+export interface HttpFigures {
+  requestsPerSecond: number;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  /** Connection errors, timeouts and answers other than the expected status. */
+  failures: number;
+  requests: number;
+}
+
+export interface MeasureOptions {
+  method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  headers?: Record<string, string>;
+  body?: string;
+  durationSeconds: number;
+  connections: number;
+  /** Status every answer must have; others count as failures. Default 200. */
+  expectStatus?: number;
+  /** Unmeasured warm-up before the run, seconds. Default 1. */
+  warmupSeconds?: number;
+}
+
+/** HTTP load on loopback with autocannon: requests/s and latency percentiles. */
+export async function measureHttp(url: string, options: MeasureOptions): Promise<HttpFigures> {
+  const expected = options.expectStatus ?? 200;
+  const base = {
+    url,
+    method: options.method ?? "GET",
+    headers: options.headers ?? {},
+    body: options.body,
+    connections: options.connections,
+  };
+  const warmup = options.warmupSeconds ?? 1;
+  if (warmup > 0) await autocannon({ ...base, duration: warmup });
+  let unexpected = 0;
+  const out = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon({ ...base, duration: options.durationSeconds }, (error, res) =>
+      error ? reject(error) : resolve(res),
+    );
+    instance.on("response", (_client, statusCode) => {
+      if (statusCode !== expected) unexpected++;
+    });
+  });
+  return {
+    requestsPerSecond: out.requests.average,
+    latencyP50Ms: out.latency.p50,
+    latencyP99Ms: out.latency.p99,
+    failures: out.errors + out.timeouts + unexpected,
+    requests: out.requests.total,
+  };
+}
+
+/** Serves `app` the way the services do (`listen` from @wagate/core) on a free loopback port. */
+export async function startServer(app: Fetchable) {
+  const server = await listen(app, 0, "127.0.0.1");
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, close: () => closeServer(server) };
+}
+
+/** URL of the same server with another database name. */
+export function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+/** Context for one benchmark; `cleanUp` drops its databases and Redis keys. */
+export function createContext(options: {
+  databaseUrl: string;
+  redisUrl: string;
+  durationSeconds: number;
+  connections: number;
+}) {
+  const databases: string[] = [];
+  const prefixes: string[] = [];
+  const ctx: BenchContext = {
+    ...options,
+    createDatabase: async () => {
+      const name = `wagate_bench_${randomBytes(5).toString("hex")}`;
+      const admin = postgres(options.databaseUrl, { max: 1, onnotice: () => {} });
+      try {
+        await admin.unsafe(`create database "${name}"`);
+      } finally {
+        await admin.end({ timeout: 5 });
+      }
+      databases.push(name);
+      const url = withDatabase(options.databaseUrl, name);
+      await runMigrations(url);
+      return url;
+    },
+    redisPrefix: () => {
+      const prefix = `bench${randomBytes(4).toString("hex")}`;
+      prefixes.push(prefix);
+      return prefix;
+    },
+    log: (message) => process.stdout.write(`  ${message}\n`),
+  };
+  const cleanUp = async () => {
+    if (databases.length > 0) {
+      const admin = postgres(options.databaseUrl, { max: 1, onnotice: () => {} });
+      try {
+        for (const name of databases) {
+          await admin.unsafe(`drop database if exists "${name}" with (force)`);
+        }
+      } finally {
+        await admin.end({ timeout: 5 });
+      }
+    }
+    if (prefixes.length > 0) {
+      const { Redis } = await import("ioredis");
+      const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: 1 });
+      try {
+        for (const prefix of prefixes) {
+          let cursor = "0";
+          do {
+            const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 500);
+            cursor = next;
+            if (keys.length > 0) await redis.unlink(...keys);
+          } while (cursor !== "0");
+        }
+      } finally {
+        redis.disconnect();
+      }
+    }
+  };
+  return { ctx, cleanUp };
+}
