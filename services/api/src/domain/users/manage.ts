@@ -1,0 +1,191 @@
+import { quotaUsed } from "@wagate/core";
+import { apiKeys, type Executor, newId, users } from "@wagate/db";
+import { and, desc, eq, ilike, isNull, lt, or } from "drizzle-orm";
+import type { AppDeps } from "../../lib/context.js";
+import { conflict, notFound } from "../../lib/errors.js";
+import { invalidateApiKeys } from "../api-keys/cache.js";
+import { type AuditActor, recordAdminAudit } from "../audit.js";
+import { isUniqueViolation } from "../db-errors.js";
+
+export type UserRow = typeof users.$inferSelect;
+
+const live = isNull(users.deletedAt);
+
+export const userSnapshot = (row: UserRow) => ({
+  name: row.name,
+  email: row.email,
+  phone: row.phone,
+  is_active: row.isActive,
+  max_messages_per_day: row.maxMessagesPerDay,
+  max_sessions: row.maxSessions,
+});
+
+/** `%` and `_` typed by a user are literal characters, not wildcards. */
+const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+
+export async function getUser(executor: Executor, id: string): Promise<UserRow> {
+  const [row] = await executor
+    .select()
+    .from(users)
+    .where(and(eq(users.id, id), live));
+  if (!row) throw notFound("user");
+  return row;
+}
+
+export interface ListUsersInput {
+  limit: number;
+  cursor?: string;
+  /** Case-insensitive substring of name, email or phone. */
+  search?: string;
+  isActive?: boolean;
+  /** Exact phone (E.164). */
+  phone?: string;
+}
+
+export async function listUsers(executor: Executor, input: ListUsersInput): Promise<UserRow[]> {
+  const pattern = input.search ? likePattern(input.search) : undefined;
+  return executor
+    .select()
+    .from(users)
+    .where(
+      and(
+        live,
+        input.cursor ? lt(users.id, input.cursor) : undefined,
+        input.isActive === undefined ? undefined : eq(users.isActive, input.isActive),
+        input.phone ? eq(users.phone, input.phone) : undefined,
+        pattern
+          ? or(ilike(users.name, pattern), ilike(users.email, pattern), ilike(users.phone, pattern))
+          : undefined,
+      ),
+    )
+    .orderBy(desc(users.id))
+    .limit(input.limit + 1);
+}
+
+/**
+ * Today's live-mode usage (UTC day) from the quota counters: `messagesToday` counts accepted
+ * live sends, `quotaRemaining` what is left of `max_messages_per_day`.
+ */
+export async function todayUsage(
+  deps: Pick<AppDeps, "redis" | "redisPrefix" | "now">,
+  row: UserRow,
+): Promise<{ messagesToday: number; quotaRemaining: number }> {
+  const used = await quotaUsed(deps.redis, deps.redisPrefix, {
+    userId: row.id,
+    mode: "live",
+    now: deps.now(),
+  });
+  return { messagesToday: used, quotaRemaining: Math.max(0, row.maxMessagesPerDay - used) };
+}
+
+export interface UserFields {
+  name: string;
+  email: string;
+  phone?: string | null;
+  max_messages_per_day?: number;
+  max_sessions?: number;
+}
+
+export async function createUser(
+  executor: Executor,
+  input: UserFields,
+  actor: AuditActor,
+): Promise<UserRow> {
+  try {
+    return await executor.transaction(async (tx) => {
+      const [row] = await tx
+        .insert(users)
+        .values({
+          id: newId("user"),
+          name: input.name,
+          email: input.email,
+          phone: input.phone ?? null,
+          ...(input.max_messages_per_day !== undefined
+            ? { maxMessagesPerDay: input.max_messages_per_day }
+            : {}),
+          ...(input.max_sessions !== undefined ? { maxSessions: input.max_sessions } : {}),
+        })
+        .returning();
+      await recordAdminAudit(tx, actor, {
+        action: "user.create",
+        targetType: "user",
+        targetId: row!.id,
+        after: userSnapshot(row!),
+      });
+      return row!;
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw conflict("an account with this email already exists");
+    throw error;
+  }
+}
+
+/**
+ * Updates an account. Any change that affects what its keys may do (activation, limits)
+ * drops the keys from every replica's cache, so the new state applies at once.
+ */
+export async function updateUser(
+  deps: AppDeps,
+  id: string,
+  input: Partial<UserFields> & { is_active?: boolean },
+  actor: AuditActor,
+  action = "user.update",
+): Promise<UserRow> {
+  let row: UserRow;
+  try {
+    row = await deps.db.transaction(async (tx) => {
+      const before = await getUser(tx, id);
+      const [updated] = await tx
+        .update(users)
+        .set({
+          ...(input.name !== undefined ? { name: input.name } : {}),
+          ...(input.email !== undefined ? { email: input.email } : {}),
+          ...(input.phone !== undefined ? { phone: input.phone } : {}),
+          ...(input.max_messages_per_day !== undefined
+            ? { maxMessagesPerDay: input.max_messages_per_day }
+            : {}),
+          ...(input.max_sessions !== undefined ? { maxSessions: input.max_sessions } : {}),
+          ...(input.is_active !== undefined ? { isActive: input.is_active } : {}),
+        })
+        .where(eq(users.id, id))
+        .returning();
+      await recordAdminAudit(tx, actor, {
+        action,
+        targetType: "user",
+        targetId: id,
+        before: userSnapshot(before),
+        after: userSnapshot(updated!),
+      });
+      return updated!;
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw conflict("an account with this email already exists");
+    throw error;
+  }
+  await invalidateApiKeys(deps, { userId: id });
+  return row;
+}
+
+/**
+ * Soft-deletes an account: `deleted_at` is set, its email is free again, and every key it had
+ * is revoked in the same transaction, then dropped from the caches, so no key works after
+ * the 204.
+ */
+export async function deleteUser(deps: AppDeps, id: string, actor: AuditActor): Promise<void> {
+  const now = deps.now();
+  await deps.db.transaction(async (tx) => {
+    const before = await getUser(tx, id);
+    await tx.update(users).set({ deletedAt: now, isActive: false }).where(eq(users.id, id));
+    await tx
+      .update(apiKeys)
+      .set({ revokedAt: now })
+      .where(and(eq(apiKeys.userId, id), isNull(apiKeys.revokedAt)));
+    await recordAdminAudit(tx, actor, {
+      action: "user.delete",
+      targetType: "user",
+      targetId: id,
+      before: userSnapshot(before),
+    });
+  });
+  await invalidateApiKeys(deps, { userId: id });
+}

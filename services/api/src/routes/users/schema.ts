@@ -1,0 +1,88 @@
+import { z } from "@hono/zod-openapi";
+import type { UserRow } from "../../domain/users/manage.js";
+import { listSchema, paginationQuery } from "../../lib/openapi.js";
+import { emailField, phoneField } from "../admins/schema.js";
+
+export const userSchema = z
+  .object({
+    id: z.string().openapi({ example: "usr_01JB7Z0000000000000000000" }),
+    name: z.string(),
+    email: z.string(),
+    phone: z.string().nullable(),
+    is_active: z.boolean(),
+    max_messages_per_day: z.number().int(),
+    max_sessions: z.number().int(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi("User");
+
+export const userWithUsageSchema = userSchema
+  .extend({
+    messages_today: z.number().int().openapi({
+      description:
+        "Live-mode messages accepted today (UTC day), counted against `max_messages_per_day`. Test-mode sends have their own counter and are not included.",
+    }),
+    quota_remaining: z
+      .number()
+      .int()
+      .openapi({ description: "`max_messages_per_day - messages_today`, never below 0" }),
+  })
+  .openapi("UserWithUsage");
+
+export const userListSchema = listSchema(userSchema, "UserList");
+
+export const userIdParams = z.object({
+  id: z
+    .string()
+    .openapi({ param: { name: "id", in: "path" }, example: "usr_01JB7Z0000000000000000000" }),
+});
+
+export const listUsersQuery = paginationQuery.extend({
+  search: z.string().trim().min(1).max(200).optional().openapi({
+    description: "Case-insensitive substring of name, email or phone",
+  }),
+  is_active: z.enum(["true", "false"]).optional(),
+  phone: phoneField.optional().openapi({ description: "Exact phone, international form" }),
+});
+
+const name = z.string().trim().min(1).max(200);
+const maxMessagesPerDay = z.number().int().min(0).max(10_000_000);
+const maxSessions = z.number().int().min(0).max(1000);
+
+export const createUserBody = z
+  .object({
+    name,
+    email: emailField,
+    phone: phoneField.nullable().optional(),
+    max_messages_per_day: maxMessagesPerDay
+      .optional()
+      .openapi({ description: "Daily send quota (UTC day). Default 1000" }),
+    max_sessions: maxSessions
+      .optional()
+      .openapi({ description: "WhatsApp sessions the account may hold. Default 1" }),
+  })
+  .openapi("CreateUserRequest");
+
+export const updateUserBody = z
+  .object({
+    name: name.optional(),
+    email: emailField.optional(),
+    phone: phoneField.nullable().optional(),
+    max_messages_per_day: maxMessagesPerDay.optional(),
+    max_sessions: maxSessions.optional(),
+    is_active: z.boolean().optional(),
+  })
+  .openapi("UpdateUserRequest");
+
+export const toUser = (row: UserRow) => ({
+  id: row.id,
+  name: row.name,
+  email: row.email,
+  phone: row.phone,
+  is_active: row.isActive,
+  max_messages_per_day: row.maxMessagesPerDay,
+  max_sessions: row.maxSessions,
+  created_at: row.createdAt.toISOString(),
+  updated_at: row.updatedAt.toISOString(),
+});
