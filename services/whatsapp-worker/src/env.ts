@@ -1,9 +1,47 @@
-import { baseEnvSchema, envPort, parseEnv } from "@wagate/core";
-import type { z } from "zod";
+import { baseEnvSchema, envBoolean, envPort, parseEnv } from "@wagate/core";
+import { z } from "zod";
 
-export const workerEnvSchema = baseEnvSchema.extend({
-  WORKER_PORT: envPort(3001),
-});
+const ms = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
+
+export const workerEnvSchema = baseEnvSchema
+  .extend({
+    WORKER_PORT: envPort(3001),
+    /** Most sessions one worker process owns at a time. Default 50. */
+    WORKER_MAX_SESSIONS: z.coerce.number().int().min(1).default(50),
+    /** Session lease time: a dead worker's sessions move within about this long. Default 15 s. */
+    LEASE_TTL_MS: z.coerce.number().int().min(500).default(15_000),
+    /** Lease renewal and desired-state check period. Default 5 s. */
+    HEARTBEAT_MS: z.coerce.number().int().min(100).default(5_000),
+    /** How often a worker looks for running sessions nobody owns. Default: HEARTBEAT_MS. */
+    CLAIM_INTERVAL_MS: z.coerce.number().int().min(100).optional(),
+    /** How long a simulator session shows its QR before it links. Default 2000. */
+    SIM_LINK_DELAY_MS: ms(2000),
+    /** `fast`: near-zero simulator delays and no pacing for test-mode sessions. */
+    SIM_PROFILE: z.enum(["normal", "fast"]).default("normal"),
+    PUPPETEER_EXECUTABLE_PATH: z.string().min(1).default("/usr/bin/chromium"),
+    /** Where whatsapp-web.js RemoteAuth stages the session zip. Default `.data/wwebjs`. */
+    WWEBJS_DATA_PATH: z.string().min(1).default(".data/wwebjs"),
+    /** Pacing defaults (per session; accounts may override through `users.pacing`). */
+    PACING_PER_MINUTE: z.coerce.number().positive().default(20),
+    PACING_BURST: z.coerce.number().int().min(1).default(5),
+    PACING_MIN_GAP_MS: ms(3000),
+    PACING_JITTER_MS: ms(1500),
+    PACING_RATE_LIMIT_PAUSE_MS: ms(60_000),
+    /** Send attempts before a message fails with `attempts_exhausted`. Default 8. */
+    SEND_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(8),
+    /** Largest media payload sent, in bytes. Default 16 MiB. */
+    MEDIA_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(16 * 1024 * 1024),
+    WEBHOOK_ALLOW_PRIVATE: envBoolean(false),
+  })
+  .transform((env) => ({ ...env, CLAIM_INTERVAL_MS: env.CLAIM_INTERVAL_MS ?? env.HEARTBEAT_MS }))
+  .refine((env) => env.HEARTBEAT_MS < env.LEASE_TTL_MS, {
+    message: "HEARTBEAT_MS must be shorter than LEASE_TTL_MS",
+    path: ["HEARTBEAT_MS"],
+  });
 
 export type WorkerEnv = z.infer<typeof workerEnvSchema>;
 

@@ -1,0 +1,26 @@
+import { parsePhoneNumberFromString } from "libphonenumber-js";
+
+export type NormalizedPhone =
+  | { ok: true; e164: string; country: string | null }
+  | { ok: false; reason: string };
+
+/**
+ * Normalises a number written in international form to E.164. Spaces, dashes, dots and
+ * parentheses are tolerated, and a leading `00` reads as `+`. National forms (no country
+ * code) are refused: the API has no default country to guess from.
+ */
+export function normalizePhone(input: string): NormalizedPhone {
+  let text = input.trim().replace(/[\s\-.()]/g, "");
+  if (text.startsWith("00")) text = `+${text.slice(2)}`;
+  if (!/^\+[0-9]{6,17}$/.test(text)) {
+    return {
+      ok: false,
+      reason: "must be a phone number in international form, e.g. +213661234567",
+    };
+  }
+  const parsed = parsePhoneNumberFromString(text);
+  if (!parsed?.isValid()) {
+    return { ok: false, reason: "is not a valid phone number" };
+  }
+  return { ok: true, e164: parsed.number, country: parsed.country ?? null };
+}

@@ -1,0 +1,116 @@
+import {
+  driverForMode,
+  parseJob,
+  QUEUES,
+  type SessionControlJob,
+  sessionControlJobSchema,
+} from "@wagate/contracts";
+import { newId, whatsappSessions } from "@wagate/db";
+import { and, count, eq, sql } from "drizzle-orm";
+import type { AccountPrincipal, AppDeps } from "../../lib/context.js";
+import { ApiError, conflict } from "../../lib/errors.js";
+import { queueFor } from "../../lib/queues.js";
+import { findSession, requireSession, type SessionRow } from "./find.js";
+import { sessionQrKey } from "./keys.js";
+
+/**
+ * Queues a command for the worker. The job id is `<action>-<sessionId>`, so repeated inits
+ * (or disconnects) while one is still waiting collapse into one job; the worker re-reads
+ * `desired_state` from the row, which is the truth when commands cross.
+ */
+export async function enqueueSessionCommand(deps: AppDeps, job: SessionControlJob): Promise<void> {
+  const payload = parseJob(QUEUES.sessionControl, sessionControlJobSchema, job);
+  try {
+    await queueFor(deps, QUEUES.sessionControl).add(payload.action, payload, {
+      jobId: `${payload.action}-${payload.sessionId}`,
+      removeOnComplete: true,
+      removeOnFail: true,
+    });
+  } catch (error) {
+    deps.logger.error(
+      { err: error, sessionId: payload.sessionId },
+      "session command enqueue failed",
+    );
+    throw new ApiError(
+      "service_unavailable",
+      "the session command could not be queued; retry shortly",
+      {
+        headers: { "Retry-After": "5" },
+      },
+    );
+  }
+}
+
+/**
+ * POST /sessions/init: creates the session row if missing (within `max_sessions`, counted
+ * over both modes), asks for it to run and queues a `start`. A session already `ready` or
+ * showing a QR keeps its status; anything else becomes `starting`.
+ */
+export async function initSession(
+  deps: AppDeps,
+  account: AccountPrincipal,
+  name: string,
+): Promise<SessionRow> {
+  const row = await deps.db.transaction(async (tx) => {
+    // Serialise inits of one account so two concurrent new names cannot both pass the limit.
+    await tx.execute(
+      sql`select pg_advisory_xact_lock(hashtextextended(${`sessions:${account.userId}`}, 0))`,
+    );
+    let existing: SessionRow | null | undefined = await findSession(tx, account, name);
+    if (!existing) {
+      const [{ value: owned } = { value: 0 }] = await tx
+        .select({ value: count() })
+        .from(whatsappSessions)
+        .where(eq(whatsappSessions.userId, account.userId));
+      if (owned >= account.maxSessions) {
+        throw conflict(
+          `session limit reached: this account may have ${account.maxSessions} session(s) and has ${owned}`,
+          { max_sessions: account.maxSessions, sessions: owned },
+        );
+      }
+      [existing] = await tx
+        .insert(whatsappSessions)
+        .values({
+          id: newId("session"),
+          userId: account.userId,
+          name,
+          mode: account.mode,
+          driver: driverForMode(account.mode),
+        })
+        .returning();
+    }
+    const [updated] = await tx
+      .update(whatsappSessions)
+      .set({
+        desiredState: "running",
+        status: sql`case when ${whatsappSessions.status} in ('ready', 'qr') then ${whatsappSessions.status} else 'starting' end`,
+        lastError: null,
+      })
+      .where(eq(whatsappSessions.id, existing!.id))
+      .returning();
+    return updated!;
+  });
+  await enqueueSessionCommand(deps, { sessionId: row.id, action: "start" });
+  return row;
+}
+
+/**
+ * POST /sessions/disconnect: the session should stop, and the worker logs the device out
+ * and deletes the stored auth (a later init pairs again with a new QR).
+ */
+export async function disconnectSession(
+  deps: AppDeps,
+  account: AccountPrincipal,
+  name: string,
+): Promise<SessionRow> {
+  const session = await requireSession(deps.db, account, name);
+  const [row] = await deps.db
+    .update(whatsappSessions)
+    .set({ desiredState: "stopped" })
+    .where(and(eq(whatsappSessions.id, session.id), eq(whatsappSessions.userId, account.userId)))
+    .returning();
+  // The QR shown so far must not be scanned any more.
+  await deps.redis.del(sessionQrKey(deps.redisPrefix, session.id));
+  await enqueueSessionCommand(deps, { sessionId: session.id, action: "logout" });
+  return row ?? session;
+}

@@ -1,0 +1,32 @@
+import { toMessageWire } from "@wagate/core";
+import type { Context } from "hono";
+import {
+  type AcceptedMessage,
+  acceptMessage,
+  type SendRequest,
+} from "../../domain/messages/accept.js";
+import { IDEMPOTENCY_KEY_PATTERN } from "../../domain/messages/idempotency.js";
+import type { AppEnv } from "../../lib/context.js";
+import { validationFailed } from "../../lib/errors.js";
+
+/** Shared tail of send-text and send-media: idempotency key, accept, 202 with quota headers. */
+export async function answerSend(c: Context<AppEnv>, request: SendRequest) {
+  const key = c.req.header("idempotency-key");
+  if (key !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(key)) {
+    throw validationFailed(
+      "Idempotency-Key must be 1 to 255 printable ASCII characters",
+      { fields: [{ path: "Idempotency-Key", message: "invalid" }] },
+      400,
+    );
+  }
+  const accepted: AcceptedMessage = await acceptMessage(
+    c.get("deps"),
+    c.get("account"),
+    request,
+    key,
+  );
+  for (const [name, value] of Object.entries(accepted.quotaHeaders)) c.header(name, value);
+  if (accepted.replayed) c.header("Idempotent-Replayed", "true");
+  c.header("Location", `/api/v1/messages/${accepted.row.id}`);
+  return toMessageWire(accepted.row, accepted.session);
+}

@@ -1,0 +1,71 @@
+import type { Database } from "@wagate/db";
+import type { Queue } from "bullmq";
+import type { Redis } from "ioredis";
+import type { Logger } from "pino";
+import type { DriverFactory } from "./drivers/types.js";
+import type { WorkerMetrics } from "./metrics.js";
+import type { PacingPolicy } from "./send/pacing.js";
+
+/** Tunables of one worker process (env values in main; short ones in tests). */
+export interface WorkerOptions {
+  /** Sessions this process owns at most. Default 50. */
+  maxSessions: number;
+  /** Session lease time. Default 15000 ms. */
+  leaseTtlMs: number;
+  /** Lease renewal period. Default 5000 ms. */
+  heartbeatMs: number;
+  /** Period of the scan for running sessions nobody owns. Default 5000 ms. */
+  claimIntervalMs: number;
+  /** Pacing of live (webjs) sessions before per-account overrides. */
+  pacing: PacingPolicy;
+  /** Pacing of test (simulator) sessions: NO_PACING under the fast profile. */
+  simulatorPacing: PacingPolicy;
+  /** Send attempts before `attempts_exhausted`. Default 8. */
+  sendMaxAttempts: number;
+  /** First retry delay; doubles per attempt, with ±25 % jitter, capped at 10 min. Default 2000. */
+  retryBaseMs: number;
+  /** Largest media payload, bytes. Default 16 MiB. */
+  mediaMaxBytes: number;
+  /** Allow media URLs on private addresses. Default false. */
+  allowPrivateUrls: boolean;
+  /**
+   * BullMQ lock of an in-flight send job and the stalled-job check period: a job of a crashed
+   * worker goes back to the queue after about this long. Default 30000 / 15000 ms.
+   */
+  jobLockMs: number;
+  stalledIntervalMs: number;
+  /** How long a QR stays valid in Redis. Default 60000 ms. */
+  qrTtlMs: number;
+  /** A session still disconnected after this long has its driver reopened. Default 10000 ms. */
+  reconnectDelayMs: number;
+}
+
+export const DEFAULT_WORKER_OPTIONS: Omit<WorkerOptions, "pacing" | "simulatorPacing"> = {
+  maxSessions: 50,
+  leaseTtlMs: 15_000,
+  heartbeatMs: 5_000,
+  claimIntervalMs: 5_000,
+  sendMaxAttempts: 8,
+  retryBaseMs: 2_000,
+  mediaMaxBytes: 16 * 1024 * 1024,
+  allowPrivateUrls: false,
+  jobLockMs: 30_000,
+  stalledIntervalMs: 15_000,
+  qrTtlMs: 60_000,
+  reconnectDelayMs: 10_000,
+};
+
+/** What every part of the worker reads: dependencies plus resolved options. */
+export interface WorkerContext {
+  db: Database;
+  /** Commands and keys; BullMQ workers open their own connections from it (duplicate). */
+  redis: Redis;
+  redisPrefix: string;
+  logger: Logger;
+  now: () => Date;
+  driverFactory: DriverFactory;
+  webhookQueue: Queue;
+  metrics: WorkerMetrics;
+  options: WorkerOptions;
+  workerId: string;
+}

@@ -1,0 +1,288 @@
+import { EventEmitter } from "node:events";
+import type { KeyMode, MessageType } from "@wagate/contracts";
+import {
+  ackFromWebjs,
+  type DriverEvents,
+  type FindSentInput,
+  SendError,
+  type SendMediaInput,
+  type SendResult,
+  type SendTextInput,
+  type WhatsAppDriver,
+} from "./types.js";
+
+import {
+  CHROMIUM_ARGS,
+  realWebjsClient,
+  realWebjsMedia,
+  type WebjsClient,
+  type WebjsClientFactory,
+  type WebjsMediaFactory,
+  type WebjsMessage,
+} from "./webjs-client.js";
+
+export interface WebjsDriverOptions {
+  sessionId: string;
+  mode: KeyMode;
+  store: unknown;
+  /** RemoteAuth staging directory. Default `.data/wwebjs`. */
+  dataPath?: string;
+  /** Default `/usr/bin/chromium`. */
+  executablePath?: string;
+  createClient?: WebjsClientFactory;
+  createMedia?: WebjsMediaFactory;
+  /** RemoteAuth backup period (library minimum 60000). Default 300000. */
+  backupSyncIntervalMs?: number;
+  /** A page that fails `maxFailures` `getState()` probes in a row (each `timeoutMs`) is recycled. */
+  watchdog?: { intervalMs: number; timeoutMs: number; maxFailures: number };
+  /** Bound on one `sendMessage`. Default 60000. */
+  sendTimeoutMs?: number;
+}
+
+const withTimeout = <T>(promise: Promise<T>, ms: number, what: string): Promise<T> => {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} timed out`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+};
+
+const TYPE_MAP: Record<string, MessageType> = {
+  chat: "text",
+  image: "image",
+  video: "video",
+  audio: "audio",
+  ptt: "audio",
+  document: "document",
+  sticker: "sticker",
+};
+
+const jidToE164 = (jid: string) => `+${jid.split("@")[0]!.split(":")[0]}`;
+
+/** A live WhatsApp session through whatsapp-web.js. */
+export class WebjsDriver extends EventEmitter<DriverEvents> implements WhatsAppDriver {
+  readonly kind = "webjs" as const;
+  private client: WebjsClient | undefined;
+  private ready = false;
+  private watchdogTimer: NodeJS.Timeout | undefined;
+  private probeFailures = 0;
+  private recycling = false;
+  private closed = false;
+  private readonly options: Required<Omit<WebjsDriverOptions, "store">> & { store: unknown };
+
+  constructor(options: WebjsDriverOptions) {
+    super();
+    this.options = {
+      dataPath: ".data/wwebjs",
+      executablePath: "/usr/bin/chromium",
+      createClient: realWebjsClient,
+      createMedia: realWebjsMedia,
+      backupSyncIntervalMs: 300_000,
+      watchdog: { intervalMs: 30_000, timeoutMs: 10_000, maxFailures: 3 },
+      sendTimeoutMs: 60_000,
+      ...options,
+    };
+  }
+
+  async start(): Promise<void> {
+    this.closed = false;
+    await this.open();
+    this.watchdogTimer = setInterval(() => void this.probe(), this.options.watchdog.intervalMs);
+  }
+
+  private async open(): Promise<void> {
+    const client = this.options.createClient({
+      sessionId: this.options.sessionId,
+      store: this.options.store,
+      dataPath: this.options.dataPath,
+      executablePath: this.options.executablePath,
+      args: CHROMIUM_ARGS,
+      backupSyncIntervalMs: this.options.backupSyncIntervalMs,
+    });
+    this.client = client;
+    this.ready = false;
+    client.on("qr", (qr: string) => this.emit("qr", qr));
+    client.on("authenticated", () => this.emit("authenticated"));
+    client.on("ready", () => {
+      this.ready = true;
+      this.probeFailures = 0;
+      const user = client.info?.wid?.user;
+      this.emit("ready", { phoneNumber: user ? `+${user}` : null });
+    });
+    client.on("message_ack", (message: WebjsMessage, ack: number) => {
+      const status = ackFromWebjs(ack);
+      if (status) this.emit("ack", { waMessageId: message.id._serialized, status, at: new Date() });
+    });
+    client.on("message", (message: WebjsMessage) => {
+      if (message.fromMe || !message.from.endsWith("@c.us")) return; // groups, status, channels: not ours
+      this.emit("message", {
+        waMessageId: message.id._serialized,
+        from: jidToE164(message.from),
+        type: TYPE_MAP[message.type] ?? "other",
+        text: message.body || null,
+        at: new Date(message.timestamp * 1000),
+      });
+    });
+    client.on("disconnected", (reason: string) => {
+      this.ready = false;
+      this.emit("disconnected", String(reason));
+    });
+    client.on("auth_failure", (message: string) => {
+      this.ready = false;
+      this.emit("auth_failure", String(message));
+    });
+    client.on("change_state", (state: string) => this.emit("state", state));
+    await client.initialize();
+  }
+
+  /** Watchdog: a page that stops answering `getState()` is destroyed (auth kept) and reopened. */
+  private async probe(): Promise<void> {
+    if (!this.ready || this.recycling || !this.client) return;
+    try {
+      const state = await withTimeout(
+        this.client.getState(),
+        this.options.watchdog.timeoutMs,
+        "getState",
+      );
+      this.probeFailures = state ? 0 : this.probeFailures + 1;
+    } catch {
+      this.probeFailures += 1;
+    }
+    if (this.probeFailures >= this.options.watchdog.maxFailures) await this.recycle();
+  }
+
+  private async recycle(): Promise<void> {
+    this.recycling = true;
+    this.ready = false;
+    this.emit("state", "recycling");
+    this.emit("disconnected", "watchdog: page not responding");
+    try {
+      const old = this.client;
+      old?.removeAllListeners();
+      await withTimeout(old?.destroy() ?? Promise.resolve(), 30_000, "destroy").catch(() => {});
+      if (!this.closed) await this.open();
+    } finally {
+      this.probeFailures = 0;
+      this.recycling = false;
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.watchdogTimer);
+    this.ready = false;
+    const client = this.client;
+    this.client = undefined;
+    client?.removeAllListeners();
+    await client?.destroy();
+  }
+
+  async logout(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.watchdogTimer);
+    this.ready = false;
+    const client = this.client;
+    this.client = undefined;
+    client?.removeAllListeners();
+    try {
+      await client?.logout();
+    } finally {
+      await client?.destroy().catch(() => {});
+    }
+  }
+
+  async getState(): Promise<string | null> {
+    return this.client ? this.client.getState() : null;
+  }
+
+  private async chatId(to: string): Promise<string> {
+    const client = this.readyClient();
+    const id = await client.getNumberId(to.replace(/^\+/, ""));
+    if (!id) throw new SendError("not_on_whatsapp", "the recipient is not on WhatsApp", true);
+    return id._serialized;
+  }
+
+  private readyClient(): WebjsClient {
+    if (!this.client || !this.ready) {
+      throw new SendError("session_not_ready", "the session is not connected", false);
+    }
+    return this.client;
+  }
+
+  async sendText(input: SendTextInput): Promise<SendResult> {
+    const chatId = await this.chatId(input.to);
+    return this.send(
+      chatId,
+      input.text,
+      input.replyTo ? { quotedMessageId: input.replyTo } : undefined,
+    );
+  }
+
+  async sendMedia(input: SendMediaInput): Promise<SendResult> {
+    const chatId = await this.chatId(input.to);
+    const media = this.options.createMedia(
+      input.media.mimeType,
+      input.media.data.toString("base64"),
+      input.media.filename,
+    );
+    return this.send(chatId, media, input.caption ? { caption: input.caption } : undefined);
+  }
+
+  private async send(
+    chatId: string,
+    content: unknown,
+    options?: Record<string, unknown>,
+  ): Promise<SendResult> {
+    const client = this.readyClient();
+    try {
+      const sent = await withTimeout(
+        client.sendMessage(chatId, content, options),
+        this.options.sendTimeoutMs,
+        "send",
+      );
+      return { waMessageId: sent.id._serialized };
+    } catch (error) {
+      throw classifySendError(error);
+    }
+  }
+
+  /**
+   * whatsapp-web.js cannot attach our id to a message, so an earlier attempt is recognised by
+   * content: our own message in that chat, sent since the attempt began, with the same text
+   * (or, for media without caption, any media). Residual risk: two identical texts to the same
+   * recipient within that window would be taken for one.
+   */
+  async findSent(input: FindSentInput): Promise<SendResult | null> {
+    const client = this.readyClient();
+    const id = await client.getNumberId(input.to.replace(/^\+/, ""));
+    if (!id) return null;
+    const chat = await client.getChatById(id._serialized);
+    const recent = await chat.fetchMessages({ limit: 50, fromMe: true });
+    const since = input.since.getTime() / 1000 - 5;
+    const match = recent.find(
+      (m) =>
+        m.fromMe &&
+        m.timestamp >= since &&
+        (input.text !== null ? m.body === input.text : Boolean(m.hasMedia)),
+    );
+    return match ? { waMessageId: match.id._serialized } : null;
+  }
+}
+
+/** Maps a whatsapp-web.js send failure to a code: rate limiting, timeouts, the rest transient. */
+export function classifySendError(error: unknown): SendError {
+  if (error instanceof SendError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  if (/rate|too many|429|throttl/i.test(message)) {
+    return new SendError("rate_limited", "WhatsApp is rate limiting this session", false);
+  }
+  if (/timed out|timeout/i.test(message)) {
+    return new SendError("send_timeout", "sending timed out", false);
+  }
+  if (/session closed|target closed|not connected|detached/i.test(message)) {
+    return new SendError("session_not_ready", "the WhatsApp page is gone", false);
+  }
+  return new SendError("send_failed", message.slice(0, 300), false);
+}

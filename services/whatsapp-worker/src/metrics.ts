@@ -1,0 +1,94 @@
+import { SESSION_STATUSES, type SessionStatus } from "@wagate/contracts";
+import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+
+export interface QueueSample {
+  waiting: number;
+  delayed: number;
+  active: number;
+  /** Age of the oldest waiting job in seconds (0 when none). */
+  oldestAgeSeconds: number;
+}
+
+export interface MetricsSources {
+  sessionStatuses: () => SessionStatus[];
+  sessionsOwned: () => number;
+  /** Sampled on scrape: one entry per owned session's send queue. */
+  sendQueues: () => Promise<QueueSample[]>;
+}
+
+export interface WorkerMetrics {
+  messages: Counter<"status" | "error_code">;
+  sendLatency: Histogram;
+  ackLatency: Histogram<"status">;
+  inbound: Counter;
+}
+
+/** Worker metrics on `registry`; gauges are computed on scrape from `sources`. */
+export function createWorkerMetrics(registry: Registry, sources: MetricsSources): WorkerMetrics {
+  const messages = new Counter({
+    name: "wagate_messages_total",
+    help: "Outbound messages reaching a status in this worker (sent, delivered, read, failed).",
+    labelNames: ["status", "error_code"] as const,
+    registers: [registry],
+  });
+  const sendLatency = new Histogram({
+    name: "wagate_send_latency_seconds",
+    help: "From acceptance by the API to sent.",
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900],
+    registers: [registry],
+  });
+  const ackLatency = new Histogram({
+    name: "wagate_ack_latency_seconds",
+    help: "From sent to the delivered or read ack.",
+    labelNames: ["status"] as const,
+    buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600],
+    registers: [registry],
+  });
+  const inbound = new Counter({
+    name: "wagate_messages_received_total",
+    help: "Inbound messages recorded.",
+    registers: [registry],
+  });
+  new Gauge({
+    name: "wagate_sessions",
+    help: "Sessions owned by this worker, by status.",
+    labelNames: ["status"] as const,
+    registers: [registry],
+    collect() {
+      const counts = Object.fromEntries(SESSION_STATUSES.map((s) => [s, 0])) as Record<
+        string,
+        number
+      >;
+      for (const status of sources.sessionStatuses()) counts[status] = (counts[status] ?? 0) + 1;
+      for (const [status, n] of Object.entries(counts)) this.set({ status }, n);
+    },
+  });
+  new Gauge({
+    name: "wagate_worker_sessions_owned",
+    help: "Session leases this worker holds.",
+    registers: [registry],
+    collect() {
+      this.set(sources.sessionsOwned());
+    },
+  });
+  const depth = new Gauge({
+    name: "wagate_send_queue_jobs",
+    help: "Jobs in the send queues of the sessions this worker owns, by state.",
+    labelNames: ["state"] as const,
+    registers: [registry],
+    async collect() {
+      const samples = await sources.sendQueues().catch(() => []);
+      const sum = (k: keyof QueueSample) => samples.reduce((n, s) => n + s[k], 0);
+      depth.set({ state: "waiting" }, sum("waiting"));
+      depth.set({ state: "delayed" }, sum("delayed"));
+      depth.set({ state: "active" }, sum("active"));
+      age.set(Math.max(0, ...samples.map((s) => s.oldestAgeSeconds)));
+    },
+  });
+  const age = new Gauge({
+    name: "wagate_send_queue_oldest_age_seconds",
+    help: "Age of the oldest waiting send job across the owned sessions.",
+    registers: [registry],
+  });
+  return { messages, sendLatency, ackLatency, inbound };
+}

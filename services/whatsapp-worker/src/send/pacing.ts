@@ -1,0 +1,148 @@
+import { setTimeout as sleep } from "node:timers/promises";
+
+/** Pacing policy of one session. */
+export interface PacingPolicy {
+  /** Sustained sends per minute (token refill rate). Default 20. */
+  perMinute: number;
+  /** Sends allowed back to back before the rate applies (bucket size). Default 5. */
+  burst: number;
+  /** Least time between two messages to the same recipient. Default 3000 ms. */
+  minGapMs: number;
+  /** Random extra wait, 0..jitterMs, added whenever a send has to wait. Default 1500 ms. */
+  jitterMs: number;
+  /** Pause of the whole session when WhatsApp signals rate limiting. Default 60000 ms. */
+  rateLimitPauseMs: number;
+}
+
+export const DEFAULT_PACING: PacingPolicy = {
+  perMinute: 20,
+  burst: 5,
+  minGapMs: 3000,
+  jitterMs: 1500,
+  rateLimitPauseMs: 60_000,
+};
+
+/** No pacing at all: the simulator's fast profile (tests, benchmarks). */
+export const NO_PACING: PacingPolicy = {
+  perMinute: Number.POSITIVE_INFINITY,
+  burst: 1,
+  minGapMs: 0,
+  jitterMs: 0,
+  rateLimitPauseMs: 0,
+};
+
+const OVERRIDE_KEYS: Record<string, keyof PacingPolicy> = {
+  per_minute: "perMinute",
+  perMinute: "perMinute",
+  burst: "burst",
+  min_gap_ms: "minGapMs",
+  minGapMs: "minGapMs",
+  jitter_ms: "jitterMs",
+  jitterMs: "jitterMs",
+  rate_limit_pause_ms: "rateLimitPauseMs",
+  rateLimitPauseMs: "rateLimitPauseMs",
+};
+
+/**
+ * Applies an account's `users.pacing` JSON (`{per_minute, burst, min_gap_ms, jitter_ms,
+ * rate_limit_pause_ms}`) over the defaults; unknown keys and non-positive rates are ignored.
+ */
+export function resolvePacing(
+  defaults: PacingPolicy,
+  overrides: Record<string, number> | null | undefined,
+): PacingPolicy {
+  const policy = { ...defaults };
+  for (const [key, value] of Object.entries(overrides ?? {})) {
+    const field = OVERRIDE_KEYS[key];
+    if (!field || typeof value !== "number" || !Number.isFinite(value) || value < 0) continue;
+    if ((field === "perMinute" || field === "burst") && value <= 0) continue;
+    policy[field] = value;
+  }
+  return policy;
+}
+
+export interface PacerClock {
+  now: () => number;
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  random: () => number;
+}
+
+const realClock: PacerClock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) => sleep(ms, undefined, { signal }),
+  random: Math.random,
+};
+
+/**
+ * Token bucket with jitter, a minimum gap per recipient, and a pause on rate limiting,
+ * for one session. Lives in the owning worker's memory: only the owner sends.
+ */
+export class SessionPacer {
+  private tokens: number;
+  private refilledAt: number;
+  private pausedUntil = 0;
+  private readonly lastSendTo = new Map<string, number>();
+
+  constructor(
+    private policy: PacingPolicy,
+    private readonly clock: PacerClock = realClock,
+  ) {
+    this.tokens = policy.burst;
+    this.refilledAt = clock.now();
+  }
+
+  setPolicy(policy: PacingPolicy): void {
+    this.policy = policy;
+    this.tokens = Math.min(this.tokens, policy.burst);
+  }
+
+  /** Stops every send of the session for `ms` (default: the policy's rate-limit pause). */
+  pause(ms = this.policy.rateLimitPauseMs): void {
+    this.pausedUntil = Math.max(this.pausedUntil, this.clock.now() + ms);
+  }
+
+  get pausedForMs(): number {
+    return Math.max(0, this.pausedUntil - this.clock.now());
+  }
+
+  private refill(now: number): void {
+    const rate = this.policy.perMinute / 60_000;
+    if (!Number.isFinite(rate)) {
+      this.tokens = this.policy.burst;
+    } else {
+      this.tokens = Math.min(this.policy.burst, this.tokens + (now - this.refilledAt) * rate);
+    }
+    this.refilledAt = now;
+  }
+
+  /** How long a send to `recipient` must wait now (0: may go), without jitter. */
+  waitFor(recipient: string): number {
+    const now = this.clock.now();
+    this.refill(now);
+    let wait = Math.max(0, this.pausedUntil - now);
+    if (this.tokens < 1)
+      wait = Math.max(wait, (1 - this.tokens) / (this.policy.perMinute / 60_000));
+    const last = this.lastSendTo.get(recipient);
+    if (last !== undefined) wait = Math.max(wait, last + this.policy.minGapMs - now);
+    return Math.ceil(wait);
+  }
+
+  /** Waits until a send to `recipient` may go, then takes a token for it. */
+  async take(recipient: string, signal?: AbortSignal): Promise<void> {
+    for (;;) {
+      const wait = this.waitFor(recipient);
+      if (wait <= 0) break;
+      await this.clock.sleep(wait + Math.floor(this.clock.random() * this.policy.jitterMs), signal);
+    }
+    const now = this.clock.now();
+    this.tokens -= 1;
+    this.lastSendTo.set(recipient, now);
+    if (this.lastSendTo.size > 10_000) this.prune(now);
+  }
+
+  private prune(now: number): void {
+    for (const [recipient, at] of this.lastSendTo) {
+      if (at + this.policy.minGapMs < now) this.lastSendTo.delete(recipient);
+    }
+  }
+}

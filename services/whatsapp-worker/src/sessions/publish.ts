@@ -1,0 +1,68 @@
+import type { SessionStatus } from "@wagate/contracts";
+import { emitEvent, toSessionWire } from "@wagate/core";
+import { whatsappSessions } from "@wagate/db";
+import { eq } from "drizzle-orm";
+import type { WorkerContext } from "../context.js";
+
+export const qrKey = (prefix: string, sessionId: string) => `${prefix}:session:${sessionId}:qr`;
+export const sessionEventsChannel = (prefix: string, sessionId: string) =>
+  `${prefix}:session-events:${sessionId}`;
+
+export interface StatusChange {
+  phoneNumber?: string | null;
+  lastError?: string | null;
+}
+
+/**
+ * Records a session status everywhere it is read: the row (status, phone number,
+ * connected/active times, last error), the Redis QR key (dropped once not waiting for a
+ * scan), the pub/sub channel `{type:"status", ...}` and the `session.status` webhook.
+ */
+export async function publishSessionStatus(
+  ctx: WorkerContext,
+  sessionId: string,
+  status: SessionStatus,
+  change: StatusChange = {},
+): Promise<void> {
+  const now = ctx.now();
+  const [row] = await ctx.db
+    .update(whatsappSessions)
+    .set({
+      status,
+      lastActiveAt: now,
+      ...(change.phoneNumber !== undefined ? { phoneNumber: change.phoneNumber } : {}),
+      ...(status === "ready" ? { connectedAt: now, lastError: null } : {}),
+      ...(change.lastError !== undefined ? { lastError: change.lastError } : {}),
+      updatedAt: now,
+    })
+    .where(eq(whatsappSessions.id, sessionId))
+    .returning();
+  if (!row) return;
+  const wire = toSessionWire(row);
+  if (status !== "qr") await ctx.redis.del(qrKey(ctx.redisPrefix, sessionId));
+  await ctx.redis.publish(
+    sessionEventsChannel(ctx.redisPrefix, sessionId),
+    JSON.stringify({ type: "status", session_id: sessionId, ...wire, last_error: row.lastError }),
+  );
+  try {
+    await emitEvent(ctx.db, ctx.webhookQueue, {
+      userId: row.userId,
+      type: "session.status",
+      data: wire,
+      now,
+    });
+  } catch (error) {
+    ctx.logger.warn({ err: error, sessionId }, "session.status webhook not queued");
+  }
+}
+
+/** Stores the current QR (`{qr, expires_at}`, expiring) and announces it on the channel. */
+export async function publishQr(ctx: WorkerContext, sessionId: string, qr: string): Promise<void> {
+  const expiresAt = new Date(ctx.now().getTime() + ctx.options.qrTtlMs).toISOString();
+  const body = JSON.stringify({ qr, expires_at: expiresAt });
+  await ctx.redis.set(qrKey(ctx.redisPrefix, sessionId), body, "PX", ctx.options.qrTtlMs);
+  await ctx.redis.publish(
+    sessionEventsChannel(ctx.redisPrefix, sessionId),
+    JSON.stringify({ type: "qr", session_id: sessionId, qr, expires_at: expiresAt }),
+  );
+}

@@ -1,0 +1,101 @@
+import { createWebhookQueue } from "@wagate/core";
+import type { Database } from "@wagate/db";
+import type { Worker } from "bullmq";
+import type { Redis } from "ioredis";
+import type { Logger } from "pino";
+import type { Registry } from "prom-client";
+import { DEFAULT_WORKER_OPTIONS, type WorkerContext, type WorkerOptions } from "./context.js";
+import { createDriverFactory } from "./drivers/factory.js";
+import type { DriverFactory } from "./drivers/types.js";
+import { createWorkerMetrics, type QueueSample } from "./metrics.js";
+import { DEFAULT_PACING } from "./send/pacing.js";
+import { createSessionControlWorker } from "./sessions/control.js";
+import { newWorkerId } from "./sessions/lease.js";
+import { SessionManager } from "./sessions/manager.js";
+
+export interface WorkerDeps {
+  db: Database;
+  /** Must have `maxRetriesPerRequest: null` (createRedis does); shared by BullMQ. */
+  redis: Redis;
+  redisPrefix: string;
+  logger: Logger;
+  registry: Registry;
+  now?: () => Date;
+  /** Default: simulator for test sessions, webjs for live ones (`createDriverFactory`). */
+  driverFactory?: DriverFactory;
+  options?: Partial<WorkerOptions>;
+  workerId?: string;
+}
+
+/** A background consumer main.ts runs beside the session work (e.g. webhook deliveries). */
+export interface BackgroundWorker {
+  name: string;
+  close: () => Promise<void>;
+}
+
+export interface WhatsAppWorker {
+  workerId: string;
+  ctx: WorkerContext;
+  manager: SessionManager;
+  registry: Registry;
+  /** Starts claiming sessions and consuming session-control jobs. */
+  start(): Promise<void>;
+  /** Graceful: in-flight sends finish, drivers close keeping their auth, leases are released. */
+  stop(): Promise<void>;
+  /** Imitates a killed process (tests): BullMQ workers force-closed, no lease released. */
+  crash(): Promise<void>;
+}
+
+export function createWorker(deps: WorkerDeps): WhatsAppWorker {
+  const workerId = deps.workerId ?? newWorkerId();
+  const options: WorkerOptions = {
+    ...DEFAULT_WORKER_OPTIONS,
+    pacing: DEFAULT_PACING,
+    simulatorPacing: DEFAULT_PACING,
+    ...deps.options,
+  };
+  let manager: SessionManager | undefined;
+  const metrics = createWorkerMetrics(deps.registry, {
+    sessionStatuses: () => manager?.owned.map((r) => r.status) ?? [],
+    sessionsOwned: () => manager?.owned.length ?? 0,
+    sendQueues: async () => {
+      const samples = await Promise.all((manager?.owned ?? []).map((r) => r.queueSample()));
+      return samples.filter((s): s is QueueSample => s !== null);
+    },
+  });
+  const ctx: WorkerContext = {
+    db: deps.db,
+    redis: deps.redis,
+    redisPrefix: deps.redisPrefix,
+    logger: deps.logger.child({ workerId }),
+    now: deps.now ?? (() => new Date()),
+    driverFactory: deps.driverFactory ?? createDriverFactory({ db: deps.db }),
+    webhookQueue: createWebhookQueue(deps.redis, deps.redisPrefix),
+    metrics,
+    options,
+    workerId,
+  };
+  manager = new SessionManager(ctx);
+  const sessions = manager;
+  let control: Worker | undefined;
+  return {
+    workerId,
+    ctx,
+    manager: sessions,
+    registry: deps.registry,
+    async start() {
+      control = createSessionControlWorker(ctx, sessions);
+      await sessions.start();
+    },
+    async stop() {
+      await control?.close();
+      await sessions.shutdown();
+      await ctx.webhookQueue.close();
+    },
+    async crash() {
+      await control?.close(true);
+      await sessions.crash();
+      await ctx.webhookQueue.close();
+    },
+  };
+}

@@ -1,0 +1,78 @@
+import { EventEmitter } from "node:events";
+import type { WebjsClient, WebjsClientSpec, WebjsMessage } from "../src/drivers/webjs-client.js";
+
+/**
+ * A stand-in for whatsapp-web.js `Client`: the same method names, and the test emits the
+ * library's real events (`qr`, `authenticated`, `ready`, `message_ack`, `message`,
+ * `disconnected`, `auth_failure`, `change_state`) on it.
+ */
+export class FakeWebjsClient extends EventEmitter implements WebjsClient {
+  static instances: FakeWebjsClient[] = [];
+  info = { wid: { user: "213555000111" } };
+  sent: Array<{ chatId: string; content: unknown; options?: Record<string, unknown> }> = [];
+  chats = new Map<string, WebjsMessage[]>();
+  state: string | null = "CONNECTED";
+  hang = false;
+  failWith: string | null = null;
+  initialized = false;
+  destroyed = false;
+  loggedOut = false;
+  private counter = 0;
+
+  constructor(readonly spec: WebjsClientSpec) {
+    super();
+    FakeWebjsClient.instances.push(this);
+  }
+
+  static latest(): FakeWebjsClient {
+    return FakeWebjsClient.instances.at(-1)!;
+  }
+
+  async initialize() {
+    this.initialized = true;
+  }
+  async getState() {
+    if (this.hang) return new Promise<string | null>(() => {});
+    return this.state;
+  }
+  async getNumberId(number: string) {
+    return number.endsWith("0000") ? null : { _serialized: `${number}@c.us` };
+  }
+  async sendMessage(chatId: string, content: unknown, options?: Record<string, unknown>) {
+    if (this.failWith) throw new Error(this.failWith);
+    const id = { _serialized: `true_${chatId}_FAKE${++this.counter}` };
+    this.sent.push({ chatId, content, ...(options ? { options } : {}) });
+    const chat = this.chats.get(chatId) ?? [];
+    chat.push({
+      id,
+      from: chatId,
+      body: typeof content === "string" ? content : "",
+      type: typeof content === "string" ? "chat" : "image",
+      fromMe: true,
+      hasMedia: typeof content !== "string",
+      timestamp: Math.floor(Date.now() / 1000),
+    });
+    this.chats.set(chatId, chat);
+    return { id };
+  }
+  async getChatById(chatId: string) {
+    return {
+      fetchMessages: async ({ limit }: { limit: number }) =>
+        (this.chats.get(chatId) ?? []).slice(-limit),
+    };
+  }
+  async destroy() {
+    this.destroyed = true;
+  }
+  async logout() {
+    this.loggedOut = true;
+  }
+
+  /** Walks the pairing the way the library does: qr, then authenticated and ready. */
+  link() {
+    this.emit("authenticated", {});
+    this.emit("ready");
+  }
+}
+
+export const fakeClientFactory = (spec: WebjsClientSpec) => new FakeWebjsClient(spec);

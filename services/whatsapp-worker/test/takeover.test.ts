@@ -1,0 +1,148 @@
+import { messages } from "@wagate/db";
+import { useTestEnv } from "@wagate/testkit";
+import { and, eq, inArray } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { enqueueTexts, harness, seedAccount, seedSession, sessionRow, waitFor } from "./helpers.js";
+
+const env = useTestEnv();
+const h = harness(env);
+let userId: string;
+
+beforeAll(async () => {
+  userId = await seedAccount(env);
+});
+afterAll(() => h.stopAll());
+
+const ownerOf = async (sessionId: string) => (await sessionRow(env, sessionId)).ownerWorkerId;
+
+describe("session ownership", () => {
+  it("moves a session to another worker when its owner stops heartbeating", async () => {
+    const sessionId = await seedSession(env, userId);
+    const a = await h.startWorker();
+    await waitFor(async () => (await sessionRow(env, sessionId)).status === "ready");
+    const first = await sessionRow(env, sessionId);
+    expect(first.ownerWorkerId).toBe(a.workerId);
+
+    const b = await h.startWorker();
+    await new Promise((r) => setTimeout(r, 500));
+    expect(b.manager.owns(sessionId)).toBe(false); // held by A: B does not take it
+
+    const crashedAt = Date.now();
+    await a.crash();
+    await waitFor(
+      async () => (await ownerOf(sessionId)) === b.workerId && b.manager.owns(sessionId),
+      {
+        what: "takeover",
+      },
+    );
+    // Within the lease time plus one claim scan.
+    expect(Date.now() - crashedAt).toBeLessThan(4000 + 200 + 1500);
+    const taken = await waitFor(async () => {
+      const row = await sessionRow(env, sessionId);
+      return row.status === "ready" ? row : null;
+    });
+    expect(taken.leaseToken).toBeGreaterThan(first.leaseToken!);
+    await b.stop();
+  });
+
+  it("stops a session at once when its lease is lost", async () => {
+    const sessionId = await seedSession(env, userId);
+    const a = await h.startWorker();
+    await waitFor(async () => a.manager.owns(sessionId));
+    // Another process took the lease (e.g. after a long pause of this one).
+    await env.redis.redis.set(
+      `${env.redis.prefix}:lease:session:${sessionId}`,
+      "someone-else|999",
+      "PX",
+      60_000,
+    );
+    await waitFor(async () => !a.manager.owns(sessionId), {
+      timeoutMs: 2000,
+      what: "session dropped",
+    });
+    await env.redis.redis.del(`${env.redis.prefix}:lease:session:${sessionId}`);
+    await a.stop();
+  });
+
+  it("hands a session over on graceful shutdown without waiting for the lease to expire", async () => {
+    const sessionId = await seedSession(env, userId);
+    const a = await h.startWorker();
+    await waitFor(async () => a.manager.owns(sessionId));
+    const b = await h.startWorker({ leaseTtlMs: 60_000, heartbeatMs: 1000 });
+    const stoppedAt = Date.now();
+    await a.stop();
+    await waitFor(async () => b.manager.owns(sessionId), { what: "handover" });
+    expect(Date.now() - stoppedAt).toBeLessThan(1500);
+    await b.stop();
+  });
+
+  it("hands a job waiting in the pacer back on graceful shutdown; the next owner sends it once", async () => {
+    const pacedUser = await seedAccount(env, { min_gap_ms: 60_000 });
+    const sessionId = await seedSession(env, pacedUser);
+    const a = await h.startWorker();
+    await waitFor(async () => (await sessionRow(env, sessionId)).status === "ready");
+    const [first, second] = await enqueueTexts(env, {
+      userId: pacedUser,
+      sessionId,
+      to: "+213661000055",
+      count: 2,
+    });
+    await waitFor(async () => h.network.sendCount(first!) === 1);
+    await new Promise((r) => setTimeout(r, 300)); // the second now waits out the 60 s gap
+    expect(h.network.sendCount(second!)).toBe(0);
+    await a.stop();
+    const b = await h.startWorker();
+    await waitFor(async () => h.network.sendCount(second!) === 1, {
+      timeoutMs: 10_000,
+      what: "second sent",
+    });
+    const rows = await env.db.db
+      .select()
+      .from(messages)
+      .where(inArray(messages.id, [first!, second!]));
+    expect(rows.every((r) => r.waMessageId !== null)).toBe(true);
+    expect(h.network.sendCount(first!)).toBe(1);
+    await b.stop();
+  });
+
+  it("sends every message exactly once when the owner dies mid-batch", async () => {
+    const sessionId = await seedSession(env, userId);
+    const a = await h.startWorker();
+    await waitFor(async () => (await sessionRow(env, sessionId)).status === "ready");
+    const ids = await enqueueTexts(env, {
+      userId,
+      sessionId,
+      to: ["+213661000011", "+213661000012", "+213661000013"],
+      count: 500,
+    });
+    const sentCount = async () => ids.filter((id) => h.network.sendCount(id) > 0).length;
+    await waitFor(async () => (await sentCount()) >= 100, { timeoutMs: 20_000, what: "100 sent" });
+    await a.crash(); // no lease release, BullMQ workers force-closed, in-flight job abandoned
+    const atCrash = await sentCount();
+    expect(atCrash).toBeLessThan(500);
+
+    const b = await h.startWorker();
+    await waitFor(
+      async () => {
+        const rows = await env.db.db
+          .select({ id: messages.id })
+          .from(messages)
+          .where(
+            and(inArray(messages.id, ids), inArray(messages.status, ["sent", "delivered", "read"])),
+          );
+        return rows.length === ids.length;
+      },
+      { timeoutMs: 40_000, intervalMs: 200, what: "all 500 sent" },
+    );
+    expect(h.network.duplicates()).toEqual([]);
+    for (const id of ids) expect(h.network.sendCount(id)).toBe(1);
+    const rows = await env.db.db.select().from(messages).where(inArray(messages.id, ids));
+    for (const row of rows) expect(row.waMessageId).toBe(h.network.find(row.id)!.waMessageId);
+    expect(rows.filter((r) => r.sendToken !== null && r.attempts > 1).length).toBeLessThanOrEqual(
+      1,
+    );
+    expect(b.manager.owns(sessionId)).toBe(true);
+    expect(await sessionRow(env, sessionId)).toMatchObject({ ownerWorkerId: b.workerId });
+    void eq;
+  }, 90_000);
+});
