@@ -33,6 +33,8 @@ export type WebhookJob = z.infer<typeof webhookJobSchema>;
 export const maintenanceJobSchema = z.object({
   /** Set when run by hand (`npm run scheduler -- run <job>`), for the logs and audit. */
   trigger: z.enum(["schedule", "manual"]).default("schedule"),
+  /** aggregate-usage only: also recompute this many whole UTC days before today (default 0). */
+  days: z.number().int().min(0).max(366).optional(),
 });
 export type MaintenanceJob = z.infer<typeof maintenanceJobSchema>;
 

@@ -7,6 +7,7 @@ import { requestId } from "hono/request-id";
 import type { AppDeps } from "./lib/context.js";
 import { ApiError } from "./lib/errors.js";
 import { createRouter } from "./lib/openapi.js";
+import { requestLog } from "./middleware/request-log.js";
 import { mountRoutes } from "./routes/index.js";
 
 export const API_VERSION = "1.0.0";
@@ -20,6 +21,8 @@ export function createApp(deps: AppDeps) {
     c.set("deps", deps);
     await next();
   });
+  // Before the body limit so that refused requests are logged and counted too.
+  app.use("/api/*", requestLog());
   app.use(
     "/api/*",
     bodyLimit({

@@ -19,11 +19,36 @@ export const apiEnvSchema = baseEnvSchema
     METRICS_TOKEN: z.string().min(1).optional(),
     WEBHOOK_ALLOW_PRIVATE: envBoolean(false),
     ADMIN_EMAIL: z.string().email().optional(),
-    ADMIN_PASSWORD: z.string().min(8, "must be at least 8 characters").optional(),
+    /** First owner's password; at least 10 characters, like every admin password. */
+    ADMIN_PASSWORD: z.string().min(10, "must be at least 10 characters").optional(),
     /** Public base URL used in printed links and the OpenAPI servers list. */
     PUBLIC_URL: z.string().url().optional(),
     /** Per-key request rate limit, requests per second (burst = 2x). */
     API_KEY_RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(1).default(50),
+    /** Honour `X-Forwarded-For` for the client IP (only behind a trusted reverse proxy). */
+    TRUST_PROXY: envBoolean(false),
+    /** Consecutive failed admin logins before the admin is locked. */
+    LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).default(5),
+    /** How long a locked admin stays locked, minutes. */
+    LOGIN_LOCK_MINUTES: z.coerce.number().int().min(1).default(15),
+    /** Login attempts (any outcome) one client IP may make per 5 minutes. */
+    LOGIN_IP_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(30),
+    /**
+     * WhatsApp session that delivers admin password-reset codes, as
+     * `<account_id>/<session_name>` (e.g. `usr_01J…/default`). Unset: codes are not delivered
+     * (development logs them instead; production logs an operator warning).
+     */
+    SYSTEM_SESSION: z
+      .string()
+      .regex(
+        /^usr_[0-9A-Z]{26}\/[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/,
+        "must be <account_id>/<session_name>",
+      )
+      .optional(),
+    /** Key mode of SYSTEM_SESSION: `live` (webjs) or `test` (simulator, not in production). */
+    SYSTEM_SESSION_MODE: z.enum(["live", "test"]).default("live"),
+    /** Password-reset request/resend answer no sooner than this, ms: hides whether an admin matched. */
+    PASSWORD_RESET_MIN_RESPONSE_MS: z.coerce.number().int().min(0).default(300),
     /** Largest request body, bytes (base64 media included). */
     MAX_BODY_BYTES: z.coerce
       .number()
@@ -34,6 +59,13 @@ export const apiEnvSchema = baseEnvSchema
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === "production" && !env.JWT_SECRET) {
       ctx.addIssue({ code: "custom", path: ["JWT_SECRET"], message: "is required in production" });
+    }
+    if (env.NODE_ENV === "production" && env.SYSTEM_SESSION && env.SYSTEM_SESSION_MODE === "test") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["SYSTEM_SESSION_MODE"],
+        message: "must be live in production (the simulator delivers nothing)",
+      });
     }
     if ((env.ADMIN_EMAIL && !env.ADMIN_PASSWORD) || (!env.ADMIN_EMAIL && env.ADMIN_PASSWORD)) {
       ctx.addIssue({

@@ -1,11 +1,87 @@
 import { baseEnvSchema, envPort, parseEnv } from "@wagate/core";
-import type { z } from "zod";
+import { z } from "zod";
+
+const days = (fallback: number) => z.coerce.number().int().min(1).max(3650).default(fallback);
+const positive = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
+/** A 5-field cron pattern (always read in UTC), or `off` to declare no schedule for the job. */
+const schedule = (fallback: string) =>
+  z
+    .string()
+    .trim()
+    .refine((v) => v === "off" || v.split(/\s+/).length === 5 || v.split(/\s+/).length === 6, {
+      message: "must be a cron pattern (5 or 6 fields, UTC) or `off`",
+    })
+    .default(fallback);
+
+/**
+ * What the scheduler's jobs read: retention, schedules, thresholds. Kept apart from the
+ * connection settings so tests and the CLI can build it from `{}` (every field has a default).
+ */
+export const schedulerSettingsSchema = z.object({
+  /** Maintenance jobs this process runs at once (different jobs; one job never overlaps itself). */
+  SCHEDULER_CONCURRENCY: positive(2),
+  /** How long a run waits for another run of the same job to finish before skipping. */
+  SCHEDULER_LOCK_WAIT_MS: z.coerce.number().int().min(0).default(30_000),
+
+  // Schedules (UTC cron). aggregate-usage runs for today; the `-yesterday` one closes the day.
+  SCHEDULE_AGGREGATE_USAGE: schedule("*/5 * * * *"),
+  SCHEDULE_AGGREGATE_USAGE_YESTERDAY: schedule("7 0 * * *"),
+  SCHEDULE_PRUNE_LOGS: schedule("30 3 * * *"),
+  SCHEDULE_CLEANUP_EXPIRED: schedule("15 * * * *"),
+  SCHEDULE_RECONCILE_MESSAGES: schedule("* * * * *"),
+  SCHEDULE_DETECT_SUSPICIOUS: schedule("*/5 * * * *"),
+
+  // Retention, days.
+  API_LOGS_RETENTION_DAYS: days(30),
+  LOGIN_HISTORY_RETENTION_DAYS: days(90),
+  AUDIT_LOGS_RETENTION_DAYS: days(365),
+  WEBHOOK_DELIVERIES_RETENTION_DAYS: days(30),
+  /** Content and media of messages older than this are nulled; the rows stay for stats. */
+  MESSAGE_CONTENT_RETENTION_DAYS: days(90),
+  /** Expired or revoked refresh tokens are kept this long (reuse detection still sees them). */
+  REFRESH_TOKEN_GRACE_DAYS: days(7),
+  /** Finished (expired, used, blocked) password-reset requests are deleted after this. */
+  PASSWORD_RESET_RETENTION_DAYS: days(30),
+  /** Rows per DELETE/UPDATE batch in pruning: each batch is its own short statement. */
+  PRUNE_BATCH_SIZE: positive(5000),
+
+  /**
+   * aggregate-usage bounds its message scans by `created_at` (indexed): a message sent on a
+   * day is looked for among messages created at most this many days before it.
+   */
+  AGGREGATE_MESSAGE_LOOKBACK_DAYS: days(31),
+
+  // reconcile-messages.
+  /** Rows younger than this are left alone (the API may be between INSERT and enqueue). */
+  RECONCILE_GRACE_SECONDS: positive(60),
+  /** A `sending` row this old whose session has no lease is timed out. */
+  SENDING_TIMEOUT_SECONDS: positive(300),
+  /** Rows looked at per reconcile run and kind. */
+  RECONCILE_BATCH_SIZE: positive(1000),
+
+  // detect-suspicious.
+  SUSPICIOUS_WINDOW_SECONDS: positive(900),
+  SUSPICIOUS_FAILED_LOGINS_PER_ADMIN: positive(10),
+  SUSPICIOUS_FAILED_LOGINS_PER_IP: positive(20),
+  SUSPICIOUS_KEY_DISTINCT_IPS: positive(10),
+  /** A quota spike: today's sends reach this share of the daily quota ... */
+  SUSPICIOUS_QUOTA_FRACTION: z.coerce.number().gt(0).max(1).default(0.8),
+  /** ... and are at least this many times the account's trailing 7-day daily average. */
+  SUSPICIOUS_QUOTA_SPIKE_FACTOR: z.coerce.number().min(1).default(5),
+});
+
+export type SchedulerSettings = z.infer<typeof schedulerSettingsSchema>;
 
 export const schedulerEnvSchema = baseEnvSchema.extend({
   SCHEDULER_PORT: envPort(3002),
+  ...schedulerSettingsSchema.shape,
 });
 
 export type SchedulerEnv = z.infer<typeof schedulerEnvSchema>;
 
 export const parseSchedulerEnv = (source: Record<string, string | undefined> = process.env) =>
   parseEnv(schedulerEnvSchema, source);
+
+/** Settings alone, every default applied: `parseSchedulerSettings({ PRUNE_BATCH_SIZE: "10" })`. */
+export const parseSchedulerSettings = (source: Record<string, string | undefined> = {}) =>
+  parseEnv(schedulerSettingsSchema, source);

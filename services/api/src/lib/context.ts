@@ -5,6 +5,7 @@ import type { Redis } from "ioredis";
 import type postgres from "postgres";
 import type { Registry } from "prom-client";
 import type { ApiEnv } from "../env.js";
+import type { QueueProvider } from "./queues.js";
 
 /**
  * Everything a route or verb needs from the outside world, passed in (never imported), so
@@ -25,6 +26,11 @@ export interface AppDeps {
   jwtSecret: Uint8Array;
   /** Secret for API key hashing. */
   apiKeySecret: Buffer;
+  /**
+   * BullMQ producers by queue name (`lib/queues.ts`). Optional: `queueFor(deps, name)` makes
+   * them lazily over `redis`; tests pass their own to make enqueues fail.
+   */
+  queues?: QueueProvider;
 }
 
 export interface AdminPrincipal {

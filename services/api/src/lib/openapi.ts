@@ -66,7 +66,11 @@ export function pickErrors<K extends keyof typeof errorResponses>(...codes: K[])
 }
 
 export const ADMIN_SECURITY = [{ AdminBearer: [] }];
-export const API_KEY_SECURITY = [{ ApiKey: [] }, { ApiKeyHeader: [] }];
+// Typed as OpenAPI security requirements: the inferred union of two object shapes is not one.
+export const API_KEY_SECURITY: Array<Record<string, string[]>> = [
+  { ApiKey: [] },
+  { ApiKeyHeader: [] },
+];
 
 /** List envelope: `{data, next_cursor}`. */
 export const listSchema = <T extends z.ZodType>(item: T, name: string) =>

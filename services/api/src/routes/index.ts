@@ -1,8 +1,29 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../lib/context.js";
+import { adminsRouter } from "./admins/index.js";
+import { analyticsRouter } from "./analytics/index.js";
+import { apiKeysRouter } from "./api-keys/index.js";
+import { authRouter } from "./auth/index.js";
+import { messagesRouter } from "./messages/index.js";
+import { passwordResetRouter } from "./password-reset/index.js";
+import { phonePrefixesRouter } from "./phone-prefixes/index.js";
+import { sessionsRouter } from "./sessions/index.js";
+import { usersRouter } from "./users/index.js";
+import { webhooksRouter } from "./webhooks/index.js";
 
 /**
  * Mounts every resource under /api/v1. One line per resource folder; each folder's
  * index.ts mounts its own operations.
  */
-export function mountRoutes(_app: OpenAPIHono<AppEnv>): void {}
+export function mountRoutes(app: OpenAPIHono<AppEnv>): void {
+  app.route("/api/v1/auth", authRouter());
+  app.route("/api/v1/auth/password-reset", passwordResetRouter());
+  app.route("/api/v1/admins", adminsRouter());
+  app.route("/api/v1/users", usersRouter());
+  app.route("/api/v1/api-keys", apiKeysRouter());
+  app.route("/api/v1/analytics", analyticsRouter());
+  app.route("/api/v1/webhooks", webhooksRouter());
+  app.route("/api/v1/sessions", sessionsRouter());
+  app.route("/api/v1/messages", messagesRouter());
+  app.route("/api/v1/phone-prefixes", phonePrefixesRouter());
+}

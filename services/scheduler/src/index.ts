@@ -1,0 +1,18 @@
+export type {
+  JobContext,
+  JobDefinition,
+  JobRunOptions,
+  JobSummary,
+  ScheduleSpec,
+} from "./context.js";
+export * from "./env.js";
+export { getJob, JOB_NAMES_LIST, JOBS } from "./jobs/index.js";
+export { sendJobOptions } from "./jobs/reconcile-messages.js";
+export { jobLockKey, withJobLock } from "./lock.js";
+export { createSchedulerMetrics, type SchedulerMetrics } from "./metrics.js";
+export {
+  createScheduler,
+  type RunResult,
+  type Scheduler,
+  type SchedulerDeps,
+} from "./scheduler.js";

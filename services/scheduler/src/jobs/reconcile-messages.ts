@@ -1,0 +1,221 @@
+import { JOB_NAMES, type SendJob, sendQueueName } from "@wagate/contracts";
+import { emitEvent, refundQuota, toMessageWire, transitionMessage } from "@wagate/core";
+import { messages } from "@wagate/db";
+import { and, asc, eq, gt, inArray, isNull, lt } from "drizzle-orm";
+import type { JobContext, JobDefinition } from "../context.js";
+import { sessionLeaseKey } from "./cleanup-expired.js";
+
+/**
+ * Options of a send job the scheduler (re-)enqueues: the same as the API's
+ * (`services/api/src/domain/messages/enqueue.ts`): jobId = messageId, BullMQ attempts 1 (the
+ * worker retries by itself), completed jobs removed, failed ones kept a week.
+ */
+export const sendJobOptions = (messageId: string, delayMs = 0) => ({
+  jobId: messageId,
+  ...(delayMs > 0 ? { delay: delayMs } : {}),
+  removeOnComplete: true,
+  removeOnFail: { age: 7 * 24 * 3600 },
+});
+
+type PendingRow = {
+  id: string;
+  sessionId: string | null;
+  scheduledAt: Date | null;
+};
+
+/**
+ * Pages through `status` rows untouched for the grace period, by id (the partial index on
+ * (status, updated_at) keeps the candidate set to unfinished messages).
+ */
+async function* pendingRows(ctx: JobContext, status: "queued" | "scheduled", before: Date) {
+  let after = "";
+  for (;;) {
+    const page: PendingRow[] = await ctx.db
+      .select({ id: messages.id, sessionId: messages.sessionId, scheduledAt: messages.scheduledAt })
+      .from(messages)
+      .where(
+        and(eq(messages.status, status), lt(messages.updatedAt, before), gt(messages.id, after)),
+      )
+      .orderBy(asc(messages.id))
+      .limit(ctx.settings.RECONCILE_BATCH_SIZE);
+    if (page.length === 0) return;
+    yield page;
+    after = page[page.length - 1]!.id;
+    if (page.length < ctx.settings.RECONCILE_BATCH_SIZE) return;
+  }
+}
+
+/** Runs `fn` over `items`, `width` at a time. */
+async function eachLimited<T>(items: T[], width: number, fn: (item: T) => Promise<void>) {
+  for (let i = 0; i < items.length; i += width) {
+    await Promise.all(items.slice(i, i + width).map(fn));
+  }
+}
+
+/**
+ * Re-enqueues `queued` and `scheduled` rows whose send job is gone (e.g. Redis lost its data).
+ * The job's existence is checked first (one pipelined EXISTS per page of rows) and the row
+ * re-read after, so a job that completed meanwhile (row now past `queued`) is not added
+ * again; and the worker moves a row to `sending` with a conditional UPDATE, so even a
+ * duplicate job never sends twice.
+ */
+async function requeueMissing(ctx: JobContext, status: "queued" | "scheduled", now: Date) {
+  const before = new Date(now.getTime() - ctx.settings.RECONCILE_GRACE_SECONDS * 1000);
+  let checked = 0;
+  let requeued = 0;
+  for await (const page of pendingRows(ctx, status, before)) {
+    checked += page.length;
+    // One round trip per page: does each row's job hash still exist?
+    const withSession = page.filter((row) => row.sessionId !== null);
+    const probe = ctx.redis.pipeline();
+    for (const row of withSession) probe.exists(ctx.sendQueue(row.sessionId!).toKey(row.id));
+    const exists = (await probe.exec()) ?? [];
+    const missing = withSession.filter((_, i) => exists[i]?.[1] !== 1);
+    await eachLimited(missing, 50, async (row) => {
+      const queue = ctx.sendQueue(row.sessionId!);
+      const [fresh] = await ctx.db
+        .select({ status: messages.status })
+        .from(messages)
+        .where(eq(messages.id, row.id));
+      if (fresh?.status !== status) return;
+      const delay = row.scheduledAt ? row.scheduledAt.getTime() - now.getTime() : 0;
+      const data: SendJob = { messageId: row.id };
+      // Added with jobId = messageId: if the job reappeared meanwhile, BullMQ keeps the one.
+      await queue.add(JOB_NAMES.send, data, sendJobOptions(row.id, delay));
+      requeued += 1;
+      ctx.logger.info(
+        { messageId: row.id, queue: sendQueueName(row.sessionId!), status },
+        "re-enqueued a message whose send job was missing",
+      );
+    });
+  }
+  return { checked, requeued };
+}
+
+/**
+ * `sending` rows older than SENDING_TIMEOUT_SECONDS whose sender is gone: no lease on the
+ * session, or a lease under another fencing token than the row was claimed with. The
+ * worker's send processor takes a re-delivered `sending` row safely (docs/internals.md): with
+ * a `wa_message_id` it only records `sent`; without one it asks the driver whether the
+ * message already went out (`findSent`) before sending. So the row's job is given back to
+ * the session's queue: re-added when gone, re-added after removal when BullMQ already
+ * finished it (completed or failed) while the row stayed `sending`.
+ */
+async function requeueStalledSending(ctx: JobContext, now: Date) {
+  const cutoff = new Date(now.getTime() - ctx.settings.SENDING_TIMEOUT_SECONDS * 1000);
+  const rows = await ctx.db
+    .select({
+      id: messages.id,
+      sessionId: messages.sessionId,
+      sendToken: messages.sendToken,
+      scheduledAt: messages.scheduledAt,
+    })
+    .from(messages)
+    .where(and(eq(messages.status, "sending"), lt(messages.updatedAt, cutoff)))
+    .orderBy(asc(messages.updatedAt))
+    .limit(ctx.settings.RECONCILE_BATCH_SIZE);
+  let requeued = 0;
+  for (const row of rows) {
+    if (!row.sessionId) continue;
+    const lease = await ctx.redis.get(sessionLeaseKey(ctx.redisPrefix, row.sessionId));
+    const leaseToken = lease ? Number(lease.split("|")[1]) : null;
+    if (lease && (row.sendToken === null || leaseToken === row.sendToken)) continue;
+    const queue = ctx.sendQueue(row.sessionId);
+    const job = await queue.getJob(row.id);
+    if (job) {
+      const state = await job.getState();
+      if (state !== "completed" && state !== "failed") continue; // Waiting, delayed or active.
+      await job.remove();
+    }
+    const data: SendJob = { messageId: row.id };
+    await queue.add(JOB_NAMES.send, data, sendJobOptions(row.id));
+    requeued += 1;
+    ctx.logger.warn(
+      { messageId: row.id, sessionId: row.sessionId },
+      "re-enqueued a message left `sending` by a worker that is gone",
+    );
+  }
+  return { requeued };
+}
+
+/**
+ * Unfinished messages whose session was deleted (`session_id` set null) can never be sent:
+ * they fail with `session_deleted` and give their quota unit back (once: the unit is
+ * returned only by the update that sets `quota_refunded_at`).
+ */
+async function failOrphans(ctx: JobContext, now: Date) {
+  const before = new Date(now.getTime() - ctx.settings.RECONCILE_GRACE_SECONDS * 1000);
+  const rows = await ctx.db
+    .select()
+    .from(messages)
+    .where(
+      and(
+        inArray(messages.status, ["scheduled", "queued", "sending"]),
+        lt(messages.updatedAt, before),
+        isNull(messages.sessionId),
+        eq(messages.direction, "outbound"),
+      ),
+    )
+    .limit(ctx.settings.RECONCILE_BATCH_SIZE);
+  let failed = 0;
+  for (const row of rows) {
+    const refund = row.quotaDay !== null && row.quotaRefundedAt === null;
+    const moved = await transitionMessage(ctx.db, row.id, "failed", {
+      from: [row.status],
+      where: and(isNull(messages.sessionId), refund ? isNull(messages.quotaRefundedAt) : undefined),
+      set: {
+        errorCode: "session_deleted",
+        errorMessage: "the session of this message was deleted before it was sent",
+        ...(refund ? { quotaRefundedAt: now } : {}),
+      },
+      now,
+    });
+    if (!moved) continue;
+    failed += 1;
+    try {
+      await emitEvent(ctx.db, ctx.webhookQueue(), {
+        userId: moved.userId,
+        type: "message.status",
+        data: toMessageWire(moved, null),
+        now,
+      });
+    } catch (error) {
+      ctx.logger.warn({ err: error, messageId: moved.id }, "message.status webhook not queued");
+    }
+    if (refund) {
+      await refundQuota(ctx.redis, ctx.redisPrefix, {
+        userId: row.userId,
+        mode: row.mode,
+        day: row.quotaDay!,
+      });
+    }
+  }
+  return { failed };
+}
+
+export const reconcileMessages: JobDefinition = {
+  name: "reconcile-messages",
+  description:
+    "Re-enqueue queued/scheduled messages whose send job is gone (after a Redis loss) and " +
+    "`sending` ones whose worker vanished (the worker never sends those twice); fail " +
+    "messages whose session was deleted (`session_deleted`, quota unit refunded).",
+  schedules: (s) =>
+    s.SCHEDULE_RECONCILE_MESSAGES === "off"
+      ? []
+      : [{ id: "reconcile-messages", pattern: s.SCHEDULE_RECONCILE_MESSAGES }],
+  run: async (ctx) => {
+    const now = ctx.now();
+    const queued = await requeueMissing(ctx, "queued", now);
+    const scheduled = await requeueMissing(ctx, "scheduled", now);
+    const sending = await requeueStalledSending(ctx, now);
+    const orphans = await failOrphans(ctx, now);
+    return {
+      queued_checked: queued.checked,
+      queued_requeued: queued.requeued,
+      scheduled_checked: scheduled.checked,
+      scheduled_requeued: scheduled.requeued,
+      sending_requeued: sending.requeued,
+      orphans_failed: orphans.failed,
+    };
+  },
+};

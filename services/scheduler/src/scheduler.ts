@@ -1,0 +1,187 @@
+import { performance } from "node:perf_hooks";
+import {
+  type MaintenanceJob,
+  maintenanceJobSchema,
+  parseJob,
+  QUEUES,
+  sendQueueName,
+} from "@wagate/contracts";
+import { createWebhookQueue } from "@wagate/core";
+import type { Database } from "@wagate/db";
+import { type Job, Queue, Worker } from "bullmq";
+import type { Redis } from "ioredis";
+import type { Logger } from "pino";
+import type postgres from "postgres";
+import { Registry } from "prom-client";
+import type { JobContext, JobRunOptions, JobSummary, ScheduleSpec } from "./context.js";
+import type { SchedulerSettings } from "./env.js";
+import { getJob, JOBS } from "./jobs/index.js";
+import { withJobLock } from "./lock.js";
+import { createSchedulerMetrics, registerMaintenanceQueueGauge } from "./metrics.js";
+
+export interface SchedulerDeps {
+  db: Database;
+  sql: postgres.Sql;
+  /** Shared connection (needs `maxRetriesPerRequest: null`, as `createRedis` gives). */
+  redis: Redis;
+  /** Prefix of every key and queue. Default `wagate`. */
+  redisPrefix: string;
+  logger: Logger;
+  settings: SchedulerSettings;
+  /** Where the job metrics go. Default: a fresh registry. */
+  registry?: Registry;
+  /** Default `() => new Date()`. */
+  now?: () => Date;
+}
+
+export type RunResult =
+  | { result: "success"; summary: JobSummary; durationSeconds: number }
+  | { result: "skipped"; reason: string }
+  | { result: "failure"; error: Error };
+
+export interface Scheduler {
+  /** The `maintenance` queue (producer side). */
+  queue: Queue;
+  ctx: JobContext;
+  /** The registry the job and queue metrics are on (`deps.registry` or a fresh one). */
+  registry: Registry;
+  /** Upserts every job scheduler (idempotent) and removes ones no longer declared. */
+  declareSchedules(): Promise<ScheduleSpec[]>;
+  /** Declares the schedules and starts the worker that runs maintenance jobs. */
+  start(options?: { worker?: boolean }): Promise<void>;
+  /** Runs one job now, under its lock; never throws (the result says what happened). */
+  runJob(name: string, options?: Partial<JobRunOptions>): Promise<RunResult>;
+  /** Stops taking jobs, waits for the running ones, closes queues (not the connections). */
+  stop(): Promise<void>;
+}
+
+/** Lock TTL per job: renewed while a run lasts, so it only matters when the holder dies. */
+const LOCK_TTL_MS = 60_000;
+
+export function createScheduler(deps: SchedulerDeps): Scheduler {
+  const registry = deps.registry ?? new Registry();
+  const metrics = createSchedulerMetrics(registry);
+  const queueOptions = { connection: deps.redis, prefix: deps.redisPrefix };
+  const queue = new Queue(QUEUES.maintenance, queueOptions);
+  queue.on("error", (err) => deps.logger.error({ err }, "maintenance queue error"));
+  registerMaintenanceQueueGauge(registry, () =>
+    queue.getJobCounts("waiting", "active", "delayed", "failed", "completed"),
+  );
+  const sendQueues = new Map<string, Queue>();
+  let webhookQueue: Queue | undefined;
+  const ctx: JobContext = {
+    db: deps.db,
+    sql: deps.sql,
+    redis: deps.redis,
+    redisPrefix: deps.redisPrefix,
+    logger: deps.logger,
+    now: deps.now ?? (() => new Date()),
+    settings: deps.settings,
+    metrics,
+    sendQueue: (sessionId) => {
+      let q = sendQueues.get(sessionId);
+      if (!q) {
+        q = new Queue(sendQueueName(sessionId), queueOptions);
+        q.on("error", () => {});
+        sendQueues.set(sessionId, q);
+      }
+      return q;
+    },
+    webhookQueue: () => {
+      webhookQueue ??= createWebhookQueue(deps.redis, deps.redisPrefix);
+      return webhookQueue;
+    },
+  };
+  let worker: Worker | undefined;
+
+  const runJob = async (name: string, options: Partial<JobRunOptions> = {}): Promise<RunResult> => {
+    const job = getJob(name);
+    if (!job) return { result: "failure", error: new Error(`unknown job: ${name}`) };
+    const log = deps.logger.child({ job: name, trigger: options.trigger ?? "manual" });
+    const started = performance.now();
+    try {
+      const outcome = await withJobLock(
+        deps.redis,
+        deps.redisPrefix,
+        name,
+        { ttlMs: LOCK_TTL_MS, waitMs: deps.settings.SCHEDULER_LOCK_WAIT_MS },
+        () => job.run(ctx, { trigger: options.trigger ?? "manual", days: options.days }),
+      );
+      if (!outcome.acquired) {
+        metrics.jobRuns.inc({ job: name, result: "skipped" });
+        log.warn("another run of this job holds its lock; skipped");
+        return { result: "skipped", reason: "another run of this job is in progress" };
+      }
+      const durationSeconds = (performance.now() - started) / 1000;
+      metrics.jobRuns.inc({ job: name, result: "success" });
+      metrics.jobDuration.observe({ job: name }, durationSeconds);
+      log.info({ summary: outcome.value, durationSeconds }, "job finished");
+      return { result: "success", summary: outcome.value, durationSeconds };
+    } catch (error) {
+      metrics.jobRuns.inc({ job: name, result: "failure" });
+      metrics.jobDuration.observe({ job: name }, (performance.now() - started) / 1000);
+      log.error({ err: error }, "job failed");
+      return { result: "failure", error: error as Error };
+    }
+  };
+
+  const declareSchedules = async () => {
+    const specs = Object.values(JOBS).flatMap((job) =>
+      job.schedules(deps.settings).map((spec) => ({ ...spec, name: job.name })),
+    );
+    for (const spec of specs) {
+      const data: MaintenanceJob = { trigger: "schedule", ...spec.data };
+      await queue.upsertJobScheduler(
+        spec.id,
+        { pattern: spec.pattern, tz: "UTC" },
+        {
+          name: spec.name,
+          data,
+          opts: { removeOnComplete: { count: 100 }, removeOnFail: { count: 500 } },
+        },
+      );
+    }
+    // A schedule turned `off` (or a job renamed) must stop firing.
+    const declared = new Set(specs.map((s) => s.id));
+    for (const existing of await queue.getJobSchedulers(0, -1)) {
+      if (existing.key && !declared.has(existing.key)) await queue.removeJobScheduler(existing.key);
+    }
+    return specs;
+  };
+
+  const processJob = async (job: Job) => {
+    const data = parseJob(QUEUES.maintenance, maintenanceJobSchema, job.data);
+    const outcome = await runJob(job.name, { trigger: data.trigger, days: data.days });
+    // A failure fails the BullMQ job too, so it shows in the queue's failed set.
+    if (outcome.result === "failure") throw outcome.error;
+    return outcome.result === "success" ? outcome.summary : { skipped: outcome.reason };
+  };
+
+  return {
+    queue,
+    ctx,
+    registry,
+    declareSchedules,
+    runJob,
+    async start(options = {}) {
+      await declareSchedules();
+      if (options.worker === false || worker) return;
+      worker = new Worker(QUEUES.maintenance, processJob, {
+        ...queueOptions,
+        concurrency: deps.settings.SCHEDULER_CONCURRENCY,
+      });
+      worker.on("error", (err) => deps.logger.error({ err }, "maintenance worker error"));
+      await worker.waitUntilReady();
+    },
+    async stop() {
+      await worker?.close();
+      await Promise.allSettled([
+        queue.close(),
+        webhookQueue?.close(),
+        ...[...sendQueues.values()].map((q) => q.close()),
+      ]);
+      webhookQueue = undefined;
+      sendQueues.clear();
+    },
+  };
+}
