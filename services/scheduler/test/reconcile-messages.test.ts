@@ -62,6 +62,9 @@ describe("reconcile-messages after Redis loses its data", () => {
       mode: "test",
       driver: "simulator",
       desiredState: "running",
+      // The dead owner held fencing token 7 (mirrored on the row). Redis loses the counter
+      // below; the next owner's token must still be higher than what the rows carry.
+      leaseToken: 7,
     });
     const accepted = new Date(Date.now() - 120_000);
     const seed = (
@@ -83,9 +86,9 @@ describe("reconcile-messages after Redis loses its data", () => {
     const laterScheduled = await seed("scheduled", { scheduledAt: new Date(Date.now() + 1_500) });
     // Left `sending` by a worker that died (its lease is gone): one before WhatsApp got it,
     // one after (WhatsApp's id recorded, `sent` not yet).
-    const stalled = await seed("sending", { sendToken: 1, sendingAt: accepted });
+    const stalled = await seed("sending", { sendToken: 7, sendingAt: accepted });
     const stalledSent = await seed("sending", {
-      sendToken: 1,
+      sendToken: 7,
       sendingAt: accepted,
       waMessageId: "sim_earlier",
     });

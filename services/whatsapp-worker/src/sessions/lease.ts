@@ -6,8 +6,12 @@ import type { Redis } from "ioredis";
 export const newWorkerId = () => `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
 
 // SET NX PX, and only when it took, a fresh fencing token from the per-session counter.
+// ARGV[3] is the highest token ever granted for the session, kept in Postgres: after Redis
+// lost its data the counter restarts there, never below a token a message row may carry.
 const ACQUIRE = `
 if redis.call('exists', KEYS[1]) == 1 then return 0 end
+local floor = tonumber(ARGV[3])
+if tonumber(redis.call('get', KEYS[2]) or '0') < floor then redis.call('set', KEYS[2], floor) end
 local token = redis.call('incr', KEYS[2])
 redis.call('set', KEYS[1], ARGV[1] .. '|' .. token, 'PX', ARGV[2])
 return token`;
@@ -42,8 +46,11 @@ export class SessionLease {
   private fenceKey = (sessionId: string) => `${this.prefix}:lease:fence:${sessionId}`;
   private value = (token: number) => `${this.workerId}|${token}`;
 
-  /** The fencing token when the lease was free and is now ours; null when someone holds it. */
-  async acquire(sessionId: string): Promise<number | null> {
+  /**
+   * The fencing token when the lease was free and is now ours; null when someone holds it.
+   * `floor` is the highest token granted before (the session row's `lease_token`).
+   */
+  async acquire(sessionId: string, floor = 0): Promise<number | null> {
     const token = (await this.redis.eval(
       ACQUIRE,
       2,
@@ -51,6 +58,7 @@ export class SessionLease {
       this.fenceKey(sessionId),
       this.workerId,
       String(this.ttlMs),
+      String(floor),
     )) as number;
     return token > 0 ? token : null;
   }

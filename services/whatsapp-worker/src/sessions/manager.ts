@@ -1,7 +1,7 @@
 import { QUEUES } from "@wagate/contracts";
 import { whatsappSessions } from "@wagate/db";
 import { Queue } from "bullmq";
-import { and, asc, eq, inArray } from "drizzle-orm";
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import type { Redis } from "ioredis";
 import type { WorkerContext } from "../context.js";
 import { SessionLease } from "./lease.js";
@@ -104,16 +104,13 @@ export class SessionManager {
     if (this.runtimes.size >= this.ctx.options.maxSessions) return false;
     const cool = this.cooldown.get(sessionId);
     if (cool && cool.until > Date.now()) return false;
-    const token = await this.lease.acquire(sessionId);
-    if (token === null) return false;
     const [row] = await this.ctx.db
       .select()
       .from(whatsappSessions)
       .where(eq(whatsappSessions.id, sessionId));
-    if (row?.desiredState !== "running") {
-      await this.lease.release(sessionId, token);
-      return false;
-    }
+    if (row?.desiredState !== "running") return false;
+    const token = await this.lease.acquire(sessionId, row.leaseToken ?? 0);
+    if (token === null) return false;
     const runtime = new SessionRuntime(this.ctx, row, token);
     this.runtimes.set(sessionId, runtime);
     await this.mirrorLease(sessionId, token);
@@ -145,7 +142,11 @@ export class SessionManager {
       .update(whatsappSessions)
       .set({
         ownerWorkerId: token === null ? null : this.ctx.workerId,
-        leaseToken: token,
+        // The highest token ever granted stays on the row (it only grows): it is the floor
+        // the fencing counter restarts from if Redis loses its data.
+        ...(token === null
+          ? {}
+          : { leaseToken: sql`greatest(coalesce(${whatsappSessions.leaseToken}, 0), ${token})` }),
         leaseExpiresAt: expires,
       })
       .where(
