@@ -1,8 +1,11 @@
-import { createHmac, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createDb } from "@wagate/db";
+import { apiKeySecretFor } from "../../services/api/src/deps.js";
 import { ensureDemoAccount } from "../../services/api/src/domain/demo.js";
+
+export { apiKeySecretFor };
 
 export const FIRST_ADMIN_EMAIL = "admin@wagate.local";
 
@@ -43,16 +46,6 @@ export async function adminExists(databaseUrl: string, email: string): Promise<b
   } finally {
     await close();
   }
-}
-
-/**
- * The secret the API hashes keys with. Mirrors `createDeps` in services/api/src/deps.ts
- * (API_KEY_SECRET, else an HMAC of JWT_SECRET): the demo key made here must verify there.
- */
-export function apiKeySecretFor(jwtSecret: string, apiKeySecret: string | undefined): Buffer {
-  return apiKeySecret
-    ? Buffer.from(apiKeySecret)
-    : createHmac("sha256", jwtSecret).update("wagate api key hashing").digest();
 }
 
 /** Creates the demo account and its test-mode key on a database with no account yet. */

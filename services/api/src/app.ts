@@ -5,7 +5,7 @@ import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import type { AppDeps } from "./lib/context.js";
-import { ApiError } from "./lib/errors.js";
+import { ApiError, isDependencyUnavailable } from "./lib/errors.js";
 import { createRouter } from "./lib/openapi.js";
 import { requestLog } from "./middleware/request-log.js";
 import { mountRoutes } from "./routes/index.js";
@@ -47,6 +47,11 @@ export function createApp(deps: AppDeps) {
       });
     } else if (error instanceof HTTPException && error.status === 413) {
       apiError = new ApiError("payload_too_large", "request body too large");
+    } else if (isDependencyUnavailable(error)) {
+      deps.logger.warn({ err: error, requestId: requestIdValue }, "dependency unavailable");
+      apiError = new ApiError("service_unavailable", "a dependency is unavailable; retry later", {
+        headers: { "Retry-After": "5" },
+      });
     } else {
       deps.logger.error({ err: error, requestId: requestIdValue }, "unhandled error");
       apiError = new ApiError("internal", "internal error");

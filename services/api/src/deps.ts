@@ -4,6 +4,16 @@ import { createDb } from "@wagate/db";
 import type { ApiEnv } from "./env.js";
 import type { AppDeps } from "./lib/context.js";
 
+/**
+ * The secret API keys are hashed with: `API_KEY_SECRET`, else derived from the JWT secret.
+ * The launcher calls this too, so a demo key it creates verifies in the API.
+ */
+export function apiKeySecretFor(jwtSecret: string, apiKeySecret: string | undefined): Buffer {
+  return apiKeySecret
+    ? Buffer.from(apiKeySecret)
+    : createHmac("sha256", jwtSecret).update("wagate api key hashing").digest();
+}
+
 /** Opens the real dependencies for a running API process. */
 export function createDeps(env: ApiEnv) {
   const logger = createLogger("api", env.LOG_LEVEL);
@@ -14,11 +24,11 @@ export function createDeps(env: ApiEnv) {
     jwtSecret = randomBytes(32).toString("hex");
     logger.warn("JWT_SECRET is not set: using an ephemeral secret for this process");
   }
-  const apiKeySecret = env.API_KEY_SECRET
-    ? Buffer.from(env.API_KEY_SECRET)
-    : createHmac("sha256", jwtSecret).update("wagate api key hashing").digest();
+  const apiKeySecret = apiKeySecretFor(jwtSecret, env.API_KEY_SECRET);
   const { db, sql, close: closeDb } = createDb(env.DATABASE_URL, { applicationName: "wagate-api" });
-  const redis = createRedis(env.REDIS_URL);
+  // Requests must not wait forever for a Redis that is down: a command fails after two
+  // reconnection attempts and the request answers 503 service_unavailable.
+  const redis = createRedis(env.REDIS_URL, { maxRetriesPerRequest: 2 }, logger);
   const deps: AppDeps = {
     env,
     db,

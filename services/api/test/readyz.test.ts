@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type Server, Socket } from "node:net";
-import { createLogger, createMetricsRegistry, createRedis } from "@wagate/core";
-import { createDb } from "@wagate/db";
+import { API_KEY_SCOPES } from "@wagate/contracts";
+import { createLogger, createMetricsRegistry, createRedis, generateApiKey } from "@wagate/core";
+import { apiKeys, createDb, newId, users, whatsappSessions } from "@wagate/db";
 import { useTestEnv } from "@wagate/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type App, createApp } from "../src/app.js";
@@ -91,6 +92,8 @@ describe("/readyz follows Postgres and Redis", () => {
   let redisProxy: OutageProxy;
   let app: App;
   let close: () => Promise<void>;
+  let rawKey: string;
+  const apiKeySecret = randomBytes(32);
 
   beforeAll(async () => {
     const pg = hostPort(env.db.url);
@@ -115,9 +118,8 @@ describe("/readyz follows Postgres and Redis", () => {
       JWT_SECRET: randomBytes(32).toString("hex"),
     });
     const dbClient = createDb(apiEnv.DATABASE_URL, { max: 2, applicationName: "wagate-readyz" });
-    const redis = createRedis(apiEnv.REDIS_URL);
-    // The outages below are on purpose; ioredis would print each refused reconnect.
-    redis.on("error", () => {});
+    // As in createDeps: bounded retries, so requests fail fast while Redis is down.
+    const redis = createRedis(apiEnv.REDIS_URL, { maxRetriesPerRequest: 2 });
     app = createApp({
       env: apiEnv,
       db: dbClient.db,
@@ -128,8 +130,29 @@ describe("/readyz follows Postgres and Redis", () => {
       registry: createMetricsRegistry("api"),
       now: () => new Date(),
       jwtSecret: new TextEncoder().encode(apiEnv.JWT_SECRET),
-      apiKeySecret: randomBytes(32),
+      apiKeySecret,
     });
+    // An account with a key, written straight to the database (not through the proxy).
+    const userId = newId("user");
+    await env.db.db.insert(users).values({ id: userId, name: "Outage", email: "o@example.test" });
+    const key = generateApiKey("test", apiKeySecret);
+    await env.db.db.insert(apiKeys).values({
+      id: newId("apiKey"),
+      userId,
+      name: "k",
+      prefix: key.prefix,
+      keyHash: key.hash,
+      mode: "test",
+      scopes: [...API_KEY_SCOPES],
+    });
+    await env.db.db.insert(whatsappSessions).values({
+      id: newId("session"),
+      userId,
+      name: "default",
+      mode: "test",
+      driver: "simulator",
+    });
+    rawKey = key.raw;
     close = async () => {
       redis.disconnect();
       await dbClient.sql.end({ timeout: 1 });
@@ -188,6 +211,39 @@ describe("/readyz follows Postgres and Redis", () => {
     expect(down.status).toBe(503);
     expect(down.body.checks).toEqual({ postgres: "down", redis: "down" });
     await Promise.all([pgProxy.open(), redisProxy.open()]);
+    expect((await eventually(() => readyz(app), allUp)).status).toBe(200);
+  });
+
+  it("answers 503 service_unavailable to requests, quickly, while a dependency is down", async () => {
+    await redisProxy.cut();
+    await eventually(
+      () => readyz(app),
+      (r) => r.status === 503,
+      5000,
+    );
+    const started = Date.now();
+    const send = await app.request("/api/v1/messages/send-text", {
+      method: "POST",
+      headers: { authorization: `ApiKey ${rawKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ to: "+213661234567", text: "hi" }),
+    });
+    expect(send.status).toBe(503);
+    expect(send.headers.get("retry-after")).toBe("5");
+    expect(((await send.json()) as { error: { code: string } }).error.code).toBe(
+      "service_unavailable",
+    );
+    expect(Date.now() - started).toBeLessThan(5000);
+    await redisProxy.open();
+    await eventually(() => readyz(app), allUp);
+
+    await pgProxy.cut();
+    const login = await app.request("/api/v1/auth/login", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: "nobody@example.test", password: "long-enough-password" }),
+    });
+    expect(login.status).toBe(503);
+    await pgProxy.open();
     expect((await eventually(() => readyz(app), allUp)).status).toBe(200);
   });
 });

@@ -23,7 +23,7 @@ await runMain("scheduler", async () => {
   } = createDb(env.DATABASE_URL, {
     applicationName: "wagate-scheduler",
   });
-  const redis = createRedis(env.REDIS_URL);
+  const redis = createRedis(env.REDIS_URL, {}, logger);
   const registry = createMetricsRegistry("scheduler");
   const scheduler = createScheduler({
     db,

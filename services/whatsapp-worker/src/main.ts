@@ -24,7 +24,7 @@ await runMain("worker", async () => {
     sql,
     close: closeDb,
   } = createDb(env.DATABASE_URL, { applicationName: "wagate-worker" });
-  const redis = createRedis(env.REDIS_URL);
+  const redis = createRedis(env.REDIS_URL, {}, logger);
   const registry = createMetricsRegistry("worker");
   const pacing = {
     perMinute: env.PACING_PER_MINUTE,

@@ -36,3 +36,34 @@ export const validationFailed = (
   details?: Record<string, unknown>,
   status: 400 | 422 = 422,
 ) => new ApiError("validation_failed", message, { ...(details ? { details } : {}), status });
+
+/** Error codes of a Postgres or Redis that cannot be reached (postgres-js, ioredis, node). */
+const UNREACHABLE_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "EPIPE",
+  "CONNECT_TIMEOUT",
+  "CONNECTION_CLOSED",
+  "CONNECTION_DESTROYED",
+  "CONNECTION_ENDED",
+  "57P01", // admin_shutdown
+  "57P03", // cannot_connect_now
+]);
+
+/**
+ * True when `error` (or an error it wraps, as Drizzle does) says Postgres or Redis is
+ * unreachable: the request answers 503 service_unavailable, not 500.
+ */
+export function isDependencyUnavailable(error: unknown): boolean {
+  for (let e = error, depth = 0; e instanceof Error && depth < 5; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && UNREACHABLE_CODES.has(code)) return true;
+    if (e.name === "MaxRetriesPerRequestError" || e.message === "Connection is closed.") {
+      return true;
+    }
+    e = e.cause;
+  }
+  return false;
+}
