@@ -36,9 +36,8 @@ export interface AggregationBenchOptions {
   /** Default 1,000. */
   accounts?: number;
   /**
-   * Also fill this many earlier days with as many messages each (default 0). Shows the cost
-   * of the created_at lookback (AGGREGATE_MESSAGE_LOOKBACK_DAYS) while messages has no index
-   * on sent_at/failed_at.
+   * Also fill this many earlier days with as many messages each (default 0): the day's
+   * aggregation should cost the same however much history lies before it.
    */
   historyDays?: number;
 }

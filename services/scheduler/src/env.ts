@@ -45,12 +45,6 @@ export const schedulerSettingsSchema = z.object({
   /** Rows per DELETE/UPDATE batch in pruning: each batch is its own short statement. */
   PRUNE_BATCH_SIZE: positive(5000),
 
-  /**
-   * aggregate-usage bounds its message scans by `created_at` (indexed): a message sent on a
-   * day is looked for among messages created at most this many days before it.
-   */
-  AGGREGATE_MESSAGE_LOOKBACK_DAYS: days(31),
-
   // reconcile-messages.
   /** Rows younger than this are left alone (the API may be between INSERT and enqueue). */
   RECONCILE_GRACE_SECONDS: positive(60),

@@ -140,6 +140,11 @@ export const messages = pgTable(
       .on(t.status, t.updatedAt)
       .where(sql`status in ('scheduled', 'queued', 'sending')`),
     index("messages_created_idx").on(t.createdAt),
+    /** Usage aggregation counts a day's sends and failures by when they happened. */
+    index("messages_sent_at_idx")
+      .on(t.sentAt)
+      .where(sql`direction = 'outbound' and sent_at is not null`),
+    index("messages_failed_at_idx").on(t.failedAt).where(sql`status = 'failed'`),
     check("messages_mode_ck", oneOf("mode", KEY_MODES)),
     check("messages_direction_ck", oneOf("direction", MESSAGE_DIRECTIONS)),
     check("messages_type_ck", oneOf("type", MESSAGE_TYPES)),

@@ -13,15 +13,15 @@ import { addDays, type JobContext, type JobDefinition, utcDayStart } from "../co
  * - media_sent: the sent ones that are not `text`
  * - api_requests: the account's `api_logs` rows of the day (the range prunes partitions)
  *
- * Message scans are bounded by `created_at` (indexed) from `AGGREGATE_MESSAGE_LOOKBACK_DAYS`
- * before the day to its end. Returns the number of rows inserted or changed.
+ * Message scans are range scans of the partial indexes on `sent_at` and `failed_at`, so a
+ * message counts on the day it was sent however long ago it was accepted. Returns the
+ * number of rows inserted or changed.
  */
 export async function aggregateUsageDay(ctx: JobContext, day: Date): Promise<number> {
   const start = utcDayStart(day);
   const end = addDays(start, 1);
   const from = start.toISOString();
   const to = end.toISOString();
-  const createdFrom = addDays(start, -ctx.settings.AGGREGATE_MESSAGE_LOOKBACK_DAYS).toISOString();
   const date = from.slice(0, 10);
   // Time-sortable ids: the time part is now, the random part comes from Postgres per row
   // (md5 hex digits are valid Crockford base32).
@@ -38,14 +38,12 @@ export async function aggregateUsageDay(ctx: JobContext, day: Date): Promise<num
              count(*) filter (where type <> 'text') as media, 0 as requests
         from messages
        where direction = 'outbound'
-         and created_at >= ${createdFrom}::timestamptz and created_at < ${to}::timestamptz
          and sent_at >= ${from}::timestamptz and sent_at < ${to}::timestamptz
        group by user_id
       union all
       select user_id, 0, count(*), 0, 0
         from messages
        where direction = 'outbound' and status = 'failed'
-         and created_at >= ${createdFrom}::timestamptz and created_at < ${to}::timestamptz
          and failed_at >= ${from}::timestamptz and failed_at < ${to}::timestamptz
        group by user_id
       union all

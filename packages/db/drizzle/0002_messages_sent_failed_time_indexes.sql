@@ -1,0 +1,2 @@
+CREATE INDEX "messages_sent_at_idx" ON "messages" USING btree ("sent_at") WHERE direction = 'outbound' and sent_at is not null;--> statement-breakpoint
+CREATE INDEX "messages_failed_at_idx" ON "messages" USING btree ("failed_at") WHERE status = 'failed';
