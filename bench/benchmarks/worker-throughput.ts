@@ -11,15 +11,17 @@ import { JOB_NAMES, sendQueueName } from "@wagate/contracts";
 import { createLogger } from "@wagate/core";
 import { createDb, messages, newId, users, whatsappSessions } from "@wagate/db";
 import { prepareTemplate, withDatabase } from "@wagate/testkit";
+import {
+  createDriverFactory,
+  createWorker,
+  NO_PACING,
+  SimulatedNetwork,
+} from "@wagate/whatsapp-worker";
 import { Queue, Worker } from "bullmq";
 import { and, count, eq, inArray } from "drizzle-orm";
 import { Redis } from "ioredis";
 import postgres from "postgres";
 import { Registry } from "prom-client";
-import { createDriverFactory } from "../../services/whatsapp-worker/src/drivers/factory.js";
-import { SimulatedNetwork } from "../../services/whatsapp-worker/src/drivers/sim-network.js";
-import { NO_PACING } from "../../services/whatsapp-worker/src/send/pacing.js";
-import { createWorker } from "../../services/whatsapp-worker/src/worker.js";
 
 export interface BenchRow {
   name: string;

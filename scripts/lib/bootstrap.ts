@@ -1,9 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { apiKeySecretFor, ensureDemoAccount } from "@wagate/api";
 import { createDb } from "@wagate/db";
-import { apiKeySecretFor } from "../../services/api/src/deps.js";
-import { ensureDemoAccount } from "../../services/api/src/domain/demo.js";
 
 export { apiKeySecretFor };
 

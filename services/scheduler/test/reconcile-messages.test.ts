@@ -2,11 +2,6 @@ import { JOB_NAMES, sendQueueName } from "@wagate/contracts";
 import { quotaKey } from "@wagate/core";
 import { messages, webhookDeliveries, webhooks, whatsappSessions } from "@wagate/db";
 import { useTestEnv } from "@wagate/testkit";
-import { Queue } from "bullmq";
-import { eq, inArray } from "drizzle-orm";
-import pino from "pino";
-import { Registry } from "prom-client";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // The real worker (H5) with the fast simulator: the messages must really go out, once.
 import {
   createDriverFactory,
@@ -14,7 +9,12 @@ import {
   NO_PACING,
   SimulatedNetwork,
   type WhatsAppWorker,
-} from "../../whatsapp-worker/src/index.js";
+} from "@wagate/whatsapp-worker";
+import { Queue } from "bullmq";
+import { eq, inArray } from "drizzle-orm";
+import pino from "pino";
+import { Registry } from "prom-client";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { insertMessage, insertUser, makeScheduler } from "./helpers.js";
 
 const env = useTestEnv();

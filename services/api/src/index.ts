@@ -1,0 +1,7 @@
+/** What other workspaces (the launcher, benchmarks, flow tests) may use of the API. */
+export { type App, createApp } from "./app.js";
+export { apiKeySecretFor, createDeps } from "./deps.js";
+export { ensureDemoAccount } from "./domain/demo.js";
+export { type ApiEnv, apiEnvSchema, parseApiEnv } from "./env.js";
+export type { AccountPrincipal, AdminPrincipal, AppDeps } from "./lib/context.js";
+export { startBackground } from "./startup.js";
