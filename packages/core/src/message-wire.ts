@@ -30,7 +30,7 @@ export function toMessageWire(row: MessageRow, session: MessageWireSession | nul
     to: outbound ? row.recipient : own,
     from: outbound ? own : row.recipient,
     type: row.type,
-    text: row.content ?? null,
+    text: row.sensitive ? null : (row.content ?? null),
     media: row.media
       ? {
           url: row.media.url ?? null,

@@ -101,6 +101,11 @@ export const messages = pgTable(
     type: text("type", { enum: MESSAGE_TYPES }).notNull(),
     /** Text body, or the caption of a media message. */
     content: text("content"),
+    /**
+     * The content is a secret (a password-reset code): the API and webhooks never show it,
+     * and the worker clears it once WhatsApp has the message or it has failed for good.
+     */
+    sensitive: boolean("sensitive").notNull().default(false),
     media: jsonb("media").$type<MessageMedia>(),
     replyTo: text("reply_to"),
     status: text("status", { enum: MESSAGE_STATUSES }).notNull(),

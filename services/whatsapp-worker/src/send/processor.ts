@@ -193,6 +193,9 @@ export async function processSendJob(
   }
 }
 
+/** A sensitive body (an OTP) is kept only until WhatsApp has it or the send has failed. */
+const forgetSecret = (row: MessageRow) => (row.sensitive ? { content: null } : {});
+
 async function recordSent(
   ctx: WorkerContext,
   session: SendSession,
@@ -203,7 +206,7 @@ async function recordSent(
   const now = ctx.now();
   const sent = await transitionMessage(ctx.db, row.id, "sent", {
     from: ["sending"],
-    set: { waMessageId, errorCode: null, errorMessage: null },
+    set: { waMessageId, errorCode: null, errorMessage: null, ...forgetSecret(row) },
     where: token === null ? isNull(messages.sendToken) : eq(messages.sendToken, token),
     now,
   });
@@ -239,7 +242,12 @@ async function failMessage(
   const refund = row.quotaDay !== null && row.quotaRefundedAt === null;
   const failed = await transitionMessage(ctx.db, row.id, "failed", {
     from: SENDABLE,
-    set: { errorCode: code, errorMessage: message, ...(refund ? { quotaRefundedAt: now } : {}) },
+    set: {
+      errorCode: code,
+      errorMessage: message,
+      ...(refund ? { quotaRefundedAt: now } : {}),
+      ...forgetSecret(row),
+    },
     where: and(eq(messages.sendToken, session.token), isNull(messages.quotaRefundedAt)),
     now,
   });

@@ -30,6 +30,8 @@ export interface SendRequest {
   /** Text body, or the media caption. */
   content: string | null;
   media: MessageMedia | null;
+  /** A secret body (an OTP): never shown back, cleared by the worker once sent. */
+  sensitive?: boolean;
 }
 
 export interface AcceptedMessage {
@@ -154,6 +156,7 @@ export async function acceptMessage(
         recipient,
         type: request.type,
         content: request.content,
+        sensitive: request.sensitive ?? false,
         media: request.media,
         replyTo: request.replyTo ?? null,
         status: scheduled ? "scheduled" : "queued",

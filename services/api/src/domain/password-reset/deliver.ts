@@ -105,6 +105,7 @@ export async function deliverOtp(
       type: "text",
       content: otpMessage(input.otp),
       media: null,
+      sensitive: true,
     });
     return { outcome: "sent", messageId: accepted.row.id };
   } catch (error) {

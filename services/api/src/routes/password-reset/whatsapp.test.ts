@@ -1,3 +1,4 @@
+import { toMessageWire } from "@wagate/core";
 import { messages } from "@wagate/db";
 import {
   createDriverFactory,
@@ -11,6 +12,7 @@ import { pino } from "pino";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { send, useTestApp } from "../../../test/harness.js";
+import { otpMessage } from "../../domain/password-reset/deliver.js";
 import { post, seedPhoneAdmin, seedSystemSession, systemSessionEnv } from "./reset-test-helpers.js";
 
 const system = systemSessionEnv({ PASSWORD_RESET_MIN_RESPONSE_MS: "0" });
@@ -68,6 +70,10 @@ describe("password reset over the simulator's WhatsApp", () => {
       direction: "outbound",
     });
     expect(["sent", "delivered", "read"]).toContain(row!.status);
+    // The code does not stay at rest: cleared once sent, and never shown through the API
+    // or webhooks to whoever holds the system account's key.
+    expect(row).toMatchObject({ sensitive: true, content: null });
+    expect(toMessageWire({ ...row!, content: otpMessage(otp!) }, null).text).toBeNull();
 
     const verified = await post(t, "verify", { request_id: requested.body.request_id, otp });
     expect(verified.status).toBe(200);
