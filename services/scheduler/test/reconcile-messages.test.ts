@@ -1,4 +1,4 @@
-import { JOB_NAMES, sendQueueName } from "@wagate/contracts";
+import { JOB_NAMES, QUEUES, sendQueueName } from "@wagate/contracts";
 import { quotaKey } from "@wagate/core";
 import { messages, webhookDeliveries, webhooks, whatsappSessions } from "@wagate/db";
 import { useTestEnv } from "@wagate/testkit";
@@ -207,5 +207,39 @@ describe("reconcile-messages after Redis loses its data", () => {
         data: expect.objectContaining({ id: orphan, status: "failed" }),
       }),
     ]);
+  });
+
+  it("re-enqueues a pending webhook delivery whose job Redis lost, once", async () => {
+    const userId = await insertUser(env);
+    await env.db.db.insert(webhooks).values({
+      id: "whk_lost",
+      userId,
+      url: "https://hooks.example.com/lost",
+      events: ["message.status"],
+      secret: "whsec_dGVzdA==",
+    });
+    const overdue = new Date(Date.now() - 30 * 60_000);
+    await env.db.db.insert(webhookDeliveries).values({
+      id: "whd_LOST0000000000000000000001",
+      webhookId: "whk_lost",
+      userId,
+      eventType: "message.status",
+      payload: { type: "message.status", timestamp: overdue.toISOString(), data: {} },
+      status: "pending",
+      attempts: 2,
+      nextAttemptAt: overdue,
+    });
+    const first = await scheduler.runJob("reconcile-messages");
+    expect(first).toMatchObject({ summary: { webhook_deliveries_requeued: 1 } });
+    const queue = new Queue(QUEUES.webhooks, {
+      connection: env.redis.redis,
+      prefix: env.redis.prefix,
+    });
+    const job = await queue.getJob("whd_LOST0000000000000000000001");
+    expect(job?.data).toEqual({ deliveryId: "whd_LOST0000000000000000000001" });
+    // The job is in place now: a second pass leaves it alone.
+    const second = await scheduler.runJob("reconcile-messages");
+    expect(second).toMatchObject({ summary: { webhook_deliveries_requeued: 0 } });
+    await queue.close();
   });
 });

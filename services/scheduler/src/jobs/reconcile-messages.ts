@@ -1,5 +1,11 @@
 import { JOB_NAMES, type SendJob, sendQueueName } from "@wagate/contracts";
-import { emitEvent, refundQuota, toMessageWire, transitionMessage } from "@wagate/core";
+import {
+  emitEvent,
+  refundQuota,
+  requeueStalledWebhookDeliveries,
+  toMessageWire,
+  transitionMessage,
+} from "@wagate/core";
 import { messages } from "@wagate/db";
 import { and, asc, eq, gt, inArray, isNull, lt } from "drizzle-orm";
 import type { JobContext, JobDefinition } from "../context.js";
@@ -198,7 +204,8 @@ export const reconcileMessages: JobDefinition = {
   description:
     "Re-enqueue queued/scheduled messages whose send job is gone (after a Redis loss) and " +
     "`sending` ones whose worker vanished (the worker never sends those twice); fail " +
-    "messages whose session was deleted (`session_deleted`, quota unit refunded).",
+    "messages whose session was deleted (`session_deleted`, quota unit refunded); " +
+    "re-enqueue pending webhook deliveries whose job is gone.",
   schedules: (s) =>
     s.SCHEDULE_RECONCILE_MESSAGES === "off"
       ? []
@@ -209,6 +216,7 @@ export const reconcileMessages: JobDefinition = {
     const scheduled = await requeueMissing(ctx, "scheduled", now);
     const sending = await requeueStalledSending(ctx, now);
     const orphans = await failOrphans(ctx, now);
+    const webhooks = await requeueStalledWebhookDeliveries(ctx.db, ctx.webhookQueue(), { now });
     return {
       queued_checked: queued.checked,
       queued_requeued: queued.requeued,
@@ -216,6 +224,7 @@ export const reconcileMessages: JobDefinition = {
       scheduled_requeued: scheduled.requeued,
       sending_requeued: sending.requeued,
       orphans_failed: orphans.failed,
+      webhook_deliveries_requeued: webhooks,
     };
   },
 };
