@@ -111,4 +111,18 @@ describe("session control", () => {
     await waitFor(statusIs(sessionId, "stopped"), { timeoutMs: 3000 });
     expect(ownedAnywhere()).toBe(false);
   });
+
+  it("answers a repeated start of an open session with its real status", async () => {
+    await h.startWorker({ maxSessions: 5 });
+    const id = await seedSession(env, userId, { desired: "stopped" });
+    await command(id, "start");
+    await waitFor(statusIs(id, "ready"));
+    // What POST /sessions/init writes before it enqueues the start.
+    await env.db.db
+      .update(whatsappSessions)
+      .set({ status: "starting" })
+      .where(eq(whatsappSessions.id, id));
+    await command(id, "start");
+    await waitFor(statusIs(id, "ready"), { what: "the owner republishes ready" });
+  });
 });

@@ -229,8 +229,13 @@ export class SessionManager {
     const runtime = this.runtimes.get(command.sessionId);
     if (!runtime) return;
     if (command.action === "start") {
+      // Already open here: the API marks the row `starting` on every init, so put the
+      // runtime's real status back rather than leave the row saying `starting`.
+      if (runtime.status !== "failed") {
+        await publishSessionStatus(this.ctx, command.sessionId, runtime.status);
+        return;
+      }
       // A start for a session that failed here (e.g. auth failure): reopen it.
-      if (runtime.status !== "failed") return;
       await this.release(command.sessionId, "destroy");
       this.cooldown.delete(command.sessionId);
       await this.claim(command.sessionId);
