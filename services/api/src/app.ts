@@ -23,18 +23,22 @@ export function createApp(deps: AppDeps) {
   });
   // Before the body limit so that refused requests are logged and counted too.
   app.use("/api/*", requestLog());
-  app.use(
-    "/api/*",
-    bodyLimit({
-      maxSize: deps.env.MAX_BODY_BYTES,
-      onError: () => {
-        throw new ApiError(
-          "payload_too_large",
-          `request body exceeds ${deps.env.MAX_BODY_BYTES} bytes`,
-        );
-      },
-    }),
-  );
+  const limitBody = bodyLimit({
+    maxSize: deps.env.MAX_BODY_BYTES,
+    onError: () => {
+      throw new ApiError(
+        "payload_too_large",
+        `request body exceeds ${deps.env.MAX_BODY_BYTES} bytes`,
+      );
+    },
+  });
+  app.use("/api/*", (c, next) => {
+    // bodyLimit reads c.req.raw.body, which makes @hono/node-server build a full Request
+    // for every request; one without a body (most reads) has nothing to limit.
+    const length = c.req.header("content-length");
+    const hasBody = c.req.header("transfer-encoding") !== undefined || (length ?? "0") !== "0";
+    return hasBody ? limitBody(c, next) : next();
+  });
 
   app.onError((error, c) => {
     const requestIdValue = c.get("requestId") ?? "unknown";

@@ -76,7 +76,7 @@ describe("request log", () => {
 
   it("keeps a bounded buffer and never throws when Postgres is down", async () => {
     const down = createDb("postgres://postgres@127.0.0.1:1/nowhere", { max: 1 });
-    const deps = { ...t.deps, db: down.db };
+    const deps = { ...t.deps, db: down.db, sql: down.sql };
     const writer = new ApiLogWriter(deps, { batchSize: 100, maxBuffered: 3 });
     const row = (n: number) => ({
       id: `log_TEST${String(n).padStart(22, "0")}`,
