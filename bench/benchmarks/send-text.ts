@@ -1,0 +1,129 @@
+import { randomBytes } from "node:crypto";
+import { createApp, createDeps, parseApiEnv, startBackground } from "@wagate/api";
+import { API_KEY_SCOPES } from "@wagate/contracts";
+import { generateApiKey } from "@wagate/core";
+import { apiKeys, newId, users, whatsappSessions } from "@wagate/db";
+import { Hono } from "hono";
+import { type Benchmark, type HttpFigures, measureHttp, result, startServer } from "../lib.js";
+
+const ROUNDS = 2;
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+/**
+ * POST /api/v1/messages/send-text through the whole accept path (API key verification, rate
+ * limit, daily quota, validation and E.164 normalisation, the prefix policy, INSERT of the
+ * message row, enqueue of its send job, the request log) over HTTP, beside a bare Hono JSON
+ * route served the same way in the same run. Nothing consumes the send queue: this measures
+ * what the API can accept, not what WhatsApp can take.
+ */
+export const benchmark: Benchmark = {
+  name: "send-text",
+  description: "send-text accept path over HTTP vs a bare Hono JSON route",
+  run: async (ctx) => {
+    const databaseUrl = await ctx.createDatabase();
+    const env = parseApiEnv({
+      NODE_ENV: "test",
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: ctx.redisUrl,
+      REDIS_PREFIX: ctx.redisPrefix(),
+      LOG_LEVEL: "silent",
+      JWT_SECRET: randomBytes(32).toString("hex"),
+      // The per-key request limit would cap the figure at its setting; lift it here.
+      API_KEY_RATE_LIMIT_PER_SECOND: "1000000",
+    });
+    const { deps, close } = createDeps(env);
+    const background = await startBackground(deps);
+    try {
+      const userId = newId("user");
+      await deps.db.insert(users).values({
+        id: userId,
+        name: "Bench",
+        email: "bench@example.test",
+        maxMessagesPerDay: 100_000_000,
+      });
+      const key = generateApiKey("test", deps.apiKeySecret);
+      await deps.db.insert(apiKeys).values({
+        id: newId("apiKey"),
+        userId,
+        name: "bench",
+        prefix: key.prefix,
+        keyHash: key.hash,
+        mode: "test",
+        scopes: [...API_KEY_SCOPES],
+      });
+      await deps.db.insert(whatsappSessions).values({
+        id: newId("session"),
+        userId,
+        name: "default",
+        mode: "test",
+        driver: "simulator",
+        status: "ready",
+        desiredState: "running",
+      });
+
+      const bare = new Hono();
+      bare.post("/send", (c) => c.json({ id: "msg_x", status: "queued" }, 202));
+      const bareServer = await startServer(bare);
+      const apiServer = await startServer(createApp(deps));
+      const body = JSON.stringify({ to: "+213 661 23 45 67", text: "hello from the benchmark" });
+      const common = {
+        method: "POST" as const,
+        durationSeconds: ctx.durationSeconds,
+        connections: ctx.connections,
+        expectStatus: 202,
+        body,
+      };
+      const bareRuns: HttpFigures[] = [];
+      const sendRuns: HttpFigures[] = [];
+      try {
+        // Alternated, medians kept: both variants see the same drift of a shared machine.
+        for (let round = 0; round < ROUNDS; round++) {
+          const warmupSeconds = round === 0 ? 1 : 0;
+          bareRuns.push(
+            await measureHttp(`${bareServer.url}/send`, {
+              ...common,
+              headers: { "content-type": "application/json" },
+              warmupSeconds,
+            }),
+          );
+          sendRuns.push(
+            await measureHttp(`${apiServer.url}/api/v1/messages/send-text`, {
+              ...common,
+              headers: { "content-type": "application/json", authorization: `ApiKey ${key.raw}` },
+              warmupSeconds,
+            }),
+          );
+        }
+      } finally {
+        await Promise.all([bareServer.close(), apiServer.close()]);
+      }
+      const failures = [...bareRuns, ...sendRuns].reduce((sum, f) => sum + f.failures, 0);
+      if (failures > 0) throw new Error(`${failures} failed requests`);
+      const accepted = sendRuns.reduce((sum, f) => sum + f.requests, 0);
+      ctx.log(`${accepted} messages accepted`);
+      const pick = (runs: HttpFigures[], field: "requestsPerSecond" | "latencyP99Ms") =>
+        median(runs.map((run) => run[field]));
+      return [
+        result(
+          "send-text.requests_per_second",
+          pick(sendRuns, "requestsPerSecond"),
+          "req/s",
+          pick(bareRuns, "requestsPerSecond"),
+        ),
+        result(
+          "send-text.latency_p99",
+          pick(sendRuns, "latencyP99Ms"),
+          "ms",
+          pick(bareRuns, "latencyP99Ms"),
+        ),
+      ];
+    } finally {
+      await background.stop();
+      await close();
+    }
+  },
+};
