@@ -4,16 +4,33 @@ import { prepareTemplate } from "./infra.js";
 type Stoppable = { stop: () => Promise<unknown> };
 const started: Stoppable[] = [];
 
+/** Where a developer machine (and CI) usually runs them. */
+const LOCAL_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/test";
+const LOCAL_REDIS_URL = "redis://127.0.0.1:6379";
+
 /**
  * Finds Postgres and Redis for the run: `DATABASE_URL`/`REDIS_URL` when set, otherwise
- * containers through testcontainers (where a Docker engine answers). Then builds the
- * migrated template database that every test file copies.
+ * containers through testcontainers (where a Docker engine answers), otherwise a Postgres
+ * and a Redis answering on their standard local ports. Then builds the migrated template
+ * database that every test file copies.
  */
 export async function setup(project: TestProject): Promise<void> {
   let databaseUrl = process.env.DATABASE_URL;
   let redisUrl = process.env.REDIS_URL;
   if (!databaseUrl || !redisUrl) {
-    const containers = await startContainers(!databaseUrl, !redisUrl);
+    const containers = await startContainers(!databaseUrl, !redisUrl).catch(async (error) => {
+      const local = await localServices(!databaseUrl, !redisUrl);
+      if (!local) throw error;
+      console.log(
+        `wagate tests: no DATABASE_URL/REDIS_URL and no Docker; using ${[
+          local.databaseUrl,
+          local.redisUrl,
+        ]
+          .filter(Boolean)
+          .join(" and ")}`,
+      );
+      return local;
+    });
     databaseUrl ??= containers.databaseUrl;
     redisUrl ??= containers.redisUrl;
   }
@@ -49,4 +66,40 @@ async function startContainers(needPostgres: boolean, needRedis: boolean) {
         `Docker engine for testcontainers. (${(error as Error).message})`,
     );
   }
+}
+
+/** The standard local Postgres and Redis, when both needed ones answer; null otherwise. */
+async function localServices(needPostgres: boolean, needRedis: boolean) {
+  const out: { databaseUrl?: string; redisUrl?: string } = {};
+  if (needPostgres) {
+    const { default: postgres } = await import("postgres");
+    const sql = postgres(LOCAL_DATABASE_URL, { max: 1, connect_timeout: 2, onnotice: () => {} });
+    const ok = await sql`select 1`.then(
+      () => true,
+      () => false,
+    );
+    await sql.end({ timeout: 1 });
+    if (!ok) return null;
+    out.databaseUrl = LOCAL_DATABASE_URL;
+  }
+  if (needRedis) {
+    const { Redis } = await import("ioredis");
+    const redis = new Redis(LOCAL_REDIS_URL, {
+      lazyConnect: true,
+      connectTimeout: 2000,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
+    const ok = await redis
+      .connect()
+      .then(() => redis.ping())
+      .then(
+        (pong) => pong === "PONG",
+        () => false,
+      );
+    redis.disconnect();
+    if (!ok) return null;
+    out.redisUrl = LOCAL_REDIS_URL;
+  }
+  return out;
 }
