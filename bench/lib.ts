@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
+import { performance } from "node:perf_hooks";
 import { closeServer, type Fetchable, listen } from "@wagate/core";
 import { runMigrations } from "@wagate/db";
 import autocannon from "autocannon";
@@ -48,6 +49,30 @@ export function result(name: string, value: number, unit: string, baseline = val
     baseline: round(baseline),
     ratio: baseline === 0 ? 0 : Math.round((value / baseline) * 1000) / 1000,
   };
+}
+
+/** Runs `fn` once; resolves to [elapsed milliseconds, its value]. */
+export async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
+  const started = performance.now();
+  const value = await fn();
+  return [performance.now() - started, value];
+}
+
+/** The median of `values` (the mean of the middle two for an even count). */
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** A positive integer from environment variable `name`, or `fallback` when it is unset. */
+export function envInt(name: string, fallback: number, { min = 1 } = {}): number {
+  const raw = process.env[name];
+  const value = raw ? Number(raw) : fallback;
+  if (!Number.isInteger(value) || value < min) {
+    throw new Error(`${name}: must be an integer >= ${min}`);
+  }
+  return value;
 }
 
 export interface HttpFigures {

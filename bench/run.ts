@@ -5,49 +5,28 @@
  */
 import { readdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { type Benchmark, createContext, type Result } from "./lib.js";
+import { type Benchmark, createContext, envInt, type Result } from "./lib.js";
 
 const DIR = fileURLToPath(new URL("./benchmarks/", import.meta.url));
 const RESULTS = fileURLToPath(new URL("./results.json", import.meta.url));
 
-const positiveInt = (name: string, fallback: number) => {
-  const raw = process.env[name];
-  const value = raw ? Number(raw) : fallback;
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name}: must be a positive integer`);
-  return value;
-};
-
-type Rows = Promise<Result[]>;
-type Runner = (options: { databaseUrl?: string; redisUrl?: string }) => Rows;
-
-/**
- * A module in bench/benchmarks exports `benchmark: Benchmark` (bench/lib.ts). Modules written
- * before that interface export one `run…(options)` function resolving to result rows instead;
- * they are wrapped here (name: the file name) with the server URLs passed in.
- */
+/** Every module in bench/benchmarks exports `benchmark: Benchmark` (bench/lib.ts). */
 async function loadBenchmarks(): Promise<Benchmark[]> {
   const files = readdirSync(DIR)
     .filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"))
     .sort();
   const found: Benchmark[] = [];
   for (const file of files) {
-    const mod = (await import(pathToFileURL(`${DIR}${file}`).href)) as Record<string, unknown>;
-    if (mod.benchmark) {
-      found.push(mod.benchmark as Benchmark);
-      continue;
+    const mod = (await import(pathToFileURL(`${DIR}${file}`).href)) as {
+      benchmark?: Partial<Benchmark>;
+    };
+    const benchmark = mod.benchmark;
+    if (!benchmark || typeof benchmark.name !== "string" || typeof benchmark.run !== "function") {
+      throw new Error(
+        `bench/benchmarks/${file} does not export \`benchmark: Benchmark\` (see bench/lib.ts)`,
+      );
     }
-    const runners = Object.entries(mod).filter(
-      ([key, value]) => key.startsWith("run") && typeof value === "function",
-    );
-    if (runners.length !== 1) {
-      throw new Error(`bench/benchmarks/${file} exports no \`benchmark\` (nor one run… function)`);
-    }
-    const [runnerName, runner] = runners[0] as [string, Runner];
-    found.push({
-      name: file.replace(/\.ts$/, ""),
-      description: `${runnerName}() from bench/benchmarks/${file}`,
-      run: (ctx) => runner({ databaseUrl: ctx.databaseUrl, redisUrl: ctx.redisUrl }),
-    });
+    found.push(benchmark as Benchmark);
   }
   return found;
 }
@@ -86,8 +65,8 @@ async function main() {
   const options = {
     databaseUrl: process.env.DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres",
     redisUrl: process.env.REDIS_URL || "redis://127.0.0.1:6379",
-    durationSeconds: positiveInt("BENCH_DURATION_S", 5),
-    connections: positiveInt("BENCH_CONNECTIONS", 50),
+    durationSeconds: envInt("BENCH_DURATION_S", 5),
+    connections: envInt("BENCH_CONNECTIONS", 50),
   };
   const results: Result[] = [];
   let failed = 0;

@@ -25,18 +25,19 @@ import type { AppDeps } from "../../services/api/src/lib/context.js";
 import { enforceQuota } from "../../services/api/src/lib/quota-headers.js";
 import { requireAccount } from "../../services/api/src/middleware/account-auth.js";
 import { startBackground } from "../../services/api/src/startup.js";
-import { type Benchmark, type HttpFigures, measureHttp, result, startServer } from "../lib.js";
+import {
+  type Benchmark,
+  type HttpFigures,
+  measureHttp,
+  median,
+  result,
+  startServer,
+} from "../lib.js";
 
 /** Milliseconds per direct-call measurement. */
 const CALL_MS = 1500;
 /** Alternating (no auth, auth) HTTP rounds; the medians are reported. */
 const ROUNDS = 3;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 /** Calls `fn` back to back for `ms` and returns calls per second. */
 async function opsPerSecond(ms: number, fn: () => Promise<unknown>): Promise<number> {

@@ -4,14 +4,16 @@ import { API_KEY_SCOPES } from "@wagate/contracts";
 import { generateApiKey } from "@wagate/core";
 import { apiKeys, newId, users, whatsappSessions } from "@wagate/db";
 import { Hono } from "hono";
-import { type Benchmark, type HttpFigures, measureHttp, result, startServer } from "../lib.js";
+import {
+  type Benchmark,
+  type HttpFigures,
+  measureHttp,
+  median,
+  result,
+  startServer,
+} from "../lib.js";
 
 const ROUNDS = 2;
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 
 /**
  * POST /api/v1/messages/send-text through the whole accept path (API key verification, rate

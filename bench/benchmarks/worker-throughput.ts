@@ -3,14 +3,13 @@
  * fast profile, no pacing: re-read the row, move it to `sending` under the fencing token,
  * send through the driver, record `wa_message_id` + `sent`, then the three acks), beside the
  * yardstick of an empty BullMQ processor on the same Redis with the same concurrency (1, as
- * a session's queue is consumed in order), measured in one run.
+ * a session's queue is consumed in order), measured in one run. BENCH_WORKER_MESSAGES sets the
+ * messages per measurement (default 2,000).
  */
-import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { JOB_NAMES, sendQueueName } from "@wagate/contracts";
-import { createLogger } from "@wagate/core";
+import { createLogger, createRedis } from "@wagate/core";
 import { createDb, messages, newId, users, whatsappSessions } from "@wagate/db";
-import { prepareTemplate, withDatabase } from "@wagate/testkit";
 import {
   createDriverFactory,
   createWorker,
@@ -19,24 +18,9 @@ import {
 } from "@wagate/whatsapp-worker";
 import { Queue, Worker } from "bullmq";
 import { and, count, eq, inArray } from "drizzle-orm";
-import { Redis } from "ioredis";
-import postgres from "postgres";
+import type { Redis } from "ioredis";
 import { Registry } from "prom-client";
-
-export interface BenchRow {
-  name: string;
-  value: number;
-  unit: string;
-  baseline: number;
-  ratio: number;
-}
-
-export interface WorkerThroughputOptions {
-  databaseUrl?: string;
-  redisUrl?: string;
-  /** Messages per measurement. Default 2000. */
-  messages?: number;
-}
+import { type Benchmark, envInt, result } from "../lib.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -75,111 +59,101 @@ async function emptyProcessorRate(redis: Redis, prefix: string, n: number): Prom
   return n / seconds;
 }
 
-export async function runWorkerThroughputBench(
-  options: WorkerThroughputOptions = {},
-): Promise<BenchRow[]> {
-  const databaseUrl =
-    options.databaseUrl ??
-    process.env.DATABASE_URL ??
-    "postgres://postgres@127.0.0.1:5432/postgres";
-  const redisUrl = options.redisUrl ?? process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
-  const n = options.messages ?? 2000;
-  const template = await prepareTemplate(databaseUrl);
-  const dbName = `wagate_bench_worker_${randomBytes(4).toString("hex")}`;
-  const admin = postgres(databaseUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database "${dbName}" template "${template}"`);
-  const client = createDb(withDatabase(databaseUrl, dbName), { max: 10 });
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
-  const prefix = `bench-worker-${randomBytes(4).toString("hex")}`;
-  const network = new SimulatedNetwork();
-  const worker = createWorker({
-    db: client.db,
-    redis,
-    redisPrefix: prefix,
-    logger: createLogger("bench", "silent"),
-    registry: new Registry(),
-    driverFactory: createDriverFactory({ db: client.db, simProfile: "fast", simNetwork: network }),
-    options: { simulatorPacing: NO_PACING },
-  });
-  try {
-    const baseline = await emptyProcessorRate(redis, prefix, n);
-
-    const { db } = client;
-    const userId = newId("user");
-    await db
-      .insert(users)
-      .values({ id: userId, name: "bench", email: `${userId.toLowerCase()}@example.com` });
-    const sessionId = newId("session");
-    await db.insert(whatsappSessions).values({
-      id: sessionId,
-      userId,
-      name: "default",
-      mode: "test",
-      driver: "simulator",
-      desiredState: "running",
+export const benchmark: Benchmark = {
+  name: "worker-throughput",
+  description:
+    "messages/s through the whatsapp-worker send pipeline, one simulator session (vs empty BullMQ processor)",
+  run: async (ctx) => {
+    const n = envInt("BENCH_WORKER_MESSAGES", 2000);
+    const client = createDb(await ctx.createDatabase(), { max: 10 });
+    const redis = createRedis(ctx.redisUrl);
+    const prefix = ctx.redisPrefix();
+    const network = new SimulatedNetwork();
+    const worker = createWorker({
+      db: client.db,
+      redis,
+      redisPrefix: prefix,
+      logger: createLogger("bench", "silent"),
+      registry: new Registry(),
+      driverFactory: createDriverFactory({
+        db: client.db,
+        simProfile: "fast",
+        simNetwork: network,
+      }),
+      options: { simulatorPacing: NO_PACING },
     });
-    await worker.start();
-    for (let i = 0; i < 400 && worker.manager.runtime(sessionId)?.status !== "ready"; i++)
-      await sleep(25);
-    if (worker.manager.runtime(sessionId)?.status !== "ready")
-      throw new Error("session did not link");
+    try {
+      const baseline = await emptyProcessorRate(redis, prefix, n);
 
-    const ids = Array.from({ length: n }, () => newId("message"));
-    for (let i = 0; i < n; i += 1000) {
-      await db.insert(messages).values(
-        ids.slice(i, i + 1000).map((id, j) => ({
-          id,
-          userId,
-          sessionId,
-          mode: "test" as const,
-          direction: "outbound" as const,
-          // 1000..9999: never one of the simulator's magic endings (0000, 0001, 0002).
-          recipient: `+21366120${((i + j) % 9000) + 1000}`,
-          type: "text" as const,
-          content: "benchmark",
-          status: "queued" as const,
-        })),
+      const { db } = client;
+      const userId = newId("user");
+      await db
+        .insert(users)
+        .values({ id: userId, name: "bench", email: `${userId.toLowerCase()}@example.com` });
+      const sessionId = newId("session");
+      await db.insert(whatsappSessions).values({
+        id: sessionId,
+        userId,
+        name: "default",
+        mode: "test",
+        driver: "simulator",
+        desiredState: "running",
+      });
+      await worker.start();
+      for (let i = 0; i < 400 && worker.manager.runtime(sessionId)?.status !== "ready"; i++)
+        await sleep(25);
+      if (worker.manager.runtime(sessionId)?.status !== "ready")
+        throw new Error("session did not link");
+
+      const ids = Array.from({ length: n }, () => newId("message"));
+      for (let i = 0; i < n; i += 1000) {
+        await db.insert(messages).values(
+          ids.slice(i, i + 1000).map((id, j) => ({
+            id,
+            userId,
+            sessionId,
+            mode: "test" as const,
+            direction: "outbound" as const,
+            // 1000..9999: never one of the simulator's magic endings (0000, 0001, 0002).
+            recipient: `+21366120${((i + j) % 9000) + 1000}`,
+            type: "text" as const,
+            content: "benchmark",
+            status: "queued" as const,
+          })),
+        );
+      }
+      const queue = new Queue(sendQueueName(sessionId), { connection: redis, prefix });
+      const started = performance.now();
+      await queue.addBulk(
+        ids.map((id) => ({ name: JOB_NAMES.send, data: { messageId: id }, opts: { jobId: id } })),
       );
+      const sentStatuses = ["sent", "delivered", "read"] as const;
+      for (;;) {
+        const [row] = await db
+          .select({ n: count() })
+          .from(messages)
+          .where(
+            and(eq(messages.sessionId, sessionId), inArray(messages.status, [...sentStatuses])),
+          );
+        if ((row?.n ?? 0) >= n) break;
+        await sleep(20);
+      }
+      const seconds = (performance.now() - started) / 1000;
+      await queue.close();
+      if (network.duplicates().length > 0) throw new Error("a message was sent twice");
+      const rate = n / seconds;
+      return [
+        result(
+          `worker: ${n} messages through one simulator session (vs empty BullMQ processor), msg/s`,
+          rate,
+          "msg/s",
+          baseline,
+        ),
+      ];
+    } finally {
+      await worker.stop().catch(() => {});
+      redis.disconnect();
+      await client.close();
     }
-    const queue = new Queue(sendQueueName(sessionId), { connection: redis, prefix });
-    const started = performance.now();
-    await queue.addBulk(
-      ids.map((id) => ({ name: JOB_NAMES.send, data: { messageId: id }, opts: { jobId: id } })),
-    );
-    const sentStatuses = ["sent", "delivered", "read"] as const;
-    for (;;) {
-      const [row] = await db
-        .select({ n: count() })
-        .from(messages)
-        .where(and(eq(messages.sessionId, sessionId), inArray(messages.status, [...sentStatuses])));
-      if ((row?.n ?? 0) >= n) break;
-      await sleep(20);
-    }
-    const seconds = (performance.now() - started) / 1000;
-    await queue.close();
-    if (network.duplicates().length > 0) throw new Error("a message was sent twice");
-    const rate = n / seconds;
-    return [
-      {
-        name: `worker: ${n} messages through one simulator session (vs empty BullMQ processor), msg/s`,
-        value: Math.round(rate * 10) / 10,
-        unit: "msg/s",
-        baseline: Math.round(baseline * 10) / 10,
-        ratio: Math.round((rate / baseline) * 1000) / 1000,
-      },
-    ];
-  } finally {
-    await worker.stop().catch(() => {});
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length > 0) await redis.unlink(...keys);
-    redis.disconnect();
-    await client.close();
-    await admin.unsafe(`drop database if exists "${dbName}" with (force)`);
-    await admin.end({ timeout: 5 });
-  }
-}
-
-if (import.meta.url === `file://${process.argv[1]}`) {
-  console.table(await runWorkerThroughputBench());
-  process.exit(0);
-}
+  },
+};

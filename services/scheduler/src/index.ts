@@ -6,6 +6,7 @@ export type {
   ScheduleSpec,
 } from "./context.js";
 export * from "./env.js";
+export { aggregateUsageDay } from "./jobs/aggregate-usage.js";
 export { getJob, JOB_NAMES_LIST, JOBS } from "./jobs/index.js";
 export { sendJobOptions } from "./jobs/reconcile-messages.js";
 export { jobLockKey, withJobLock } from "./lock.js";
