@@ -1,8 +1,10 @@
 import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
-import { closeServer, type Fetchable, listen } from "@wagate/core";
-import { runMigrations } from "@wagate/db";
+import { type AppDeps, createDeps, parseApiEnv, startBackground } from "@wagate/api";
+import { API_KEY_SCOPES } from "@wagate/contracts";
+import { closeServer, type Fetchable, generateApiKey, listen } from "@wagate/core";
+import { apiKeys, newId, runMigrations, users, whatsappSessions } from "@wagate/db";
 import autocannon from "autocannon";
 import postgres from "postgres";
 
@@ -204,4 +206,66 @@ export function createContext(options: {
     }
   };
   return { ctx, cleanUp };
+}
+
+export interface BenchApi {
+  deps: AppDeps;
+  /** A test-mode key of an account with a practically unlimited quota and a ready session. */
+  rawKey: string;
+  userId: string;
+  close: () => Promise<void>;
+}
+
+/**
+ * The API's real dependencies (`createDeps`) over a fresh database and Redis prefix, its
+ * background work started, and one account to send as: what the HTTP benchmarks stand on.
+ * The per-key request limit is lifted: it would cap every figure at its own setting.
+ */
+export async function startBenchApi(ctx: BenchContext): Promise<BenchApi> {
+  const env = parseApiEnv({
+    NODE_ENV: "test",
+    DATABASE_URL: await ctx.createDatabase(),
+    REDIS_URL: ctx.redisUrl,
+    REDIS_PREFIX: ctx.redisPrefix(),
+    LOG_LEVEL: "silent",
+    JWT_SECRET: randomBytes(32).toString("hex"),
+    API_KEY_RATE_LIMIT_PER_SECOND: "10000000",
+  });
+  const { deps, close } = createDeps(env);
+  const background = await startBackground(deps);
+  const userId = newId("user");
+  await deps.db.insert(users).values({
+    id: userId,
+    name: "Bench",
+    email: "bench@example.test",
+    maxMessagesPerDay: 1_000_000_000,
+  });
+  const key = generateApiKey("test", deps.apiKeySecret);
+  await deps.db.insert(apiKeys).values({
+    id: newId("apiKey"),
+    userId,
+    name: "bench",
+    prefix: key.prefix,
+    keyHash: key.hash,
+    mode: "test",
+    scopes: [...API_KEY_SCOPES],
+  });
+  await deps.db.insert(whatsappSessions).values({
+    id: newId("session"),
+    userId,
+    name: "default",
+    mode: "test",
+    driver: "simulator",
+    status: "ready",
+    desiredState: "running",
+  });
+  return {
+    deps,
+    rawKey: key.raw,
+    userId,
+    close: async () => {
+      await background.stop();
+      await close();
+    },
+  };
 }

@@ -12,25 +12,16 @@
  *    ratio isolates the auth + rate limit + quota chain. Each figure's `baseline` is named
  *    after it: cached vs uncached verification, auth route vs the same route without auth.
  */
-import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
-import { createLogger, createMetricsRegistry, generateApiKey } from "@wagate/core";
-import { apiKeys, createDb, newId, users } from "@wagate/db";
-import { Redis } from "ioredis";
-import { createApp } from "../../services/api/src/app.js";
-import { getApiKeyCache } from "../../services/api/src/domain/api-keys/cache.js";
-import { verifyApiKey } from "../../services/api/src/domain/api-keys/verify.js";
-import { parseApiEnv } from "../../services/api/src/env.js";
-import type { AppDeps } from "../../services/api/src/lib/context.js";
-import { enforceQuota } from "../../services/api/src/lib/quota-headers.js";
-import { requireAccount } from "../../services/api/src/middleware/account-auth.js";
-import { startBackground } from "../../services/api/src/startup.js";
+import { createApp, enforceQuota, getApiKeyCache, requireAccount, verifyApiKey } from "@wagate/api";
+import { generateApiKey } from "@wagate/core";
 import {
   type Benchmark,
   type HttpFigures,
   measureHttp,
   median,
   result,
+  startBenchApi,
   startServer,
 } from "../lib.js";
 
@@ -56,51 +47,10 @@ export const benchmark: Benchmark = {
   description:
     "API key verification cached vs uncached (direct calls), and requireAccount + enforceQuota on a trivial route vs the same route without them (HTTP)",
   run: async (ctx) => {
-    const databaseUrl = await ctx.createDatabase();
-    const prefix = ctx.redisPrefix();
-    const client = createDb(databaseUrl, { max: 10 });
-    const redis = new Redis(ctx.redisUrl, { maxRetriesPerRequest: null });
-    const env = parseApiEnv({
-      NODE_ENV: "test",
-      DATABASE_URL: databaseUrl,
-      REDIS_URL: ctx.redisUrl,
-      REDIS_PREFIX: prefix,
-      LOG_LEVEL: "silent",
-      JWT_SECRET: randomBytes(32).toString("hex"),
-      // The per-key limit is not what is measured: keep it out of the way.
-      API_KEY_RATE_LIMIT_PER_SECOND: "10000000",
-    });
-    const deps: AppDeps = {
-      env,
-      db: client.db,
-      sql: client.sql,
-      redis,
-      redisPrefix: prefix,
-      logger: createLogger("bench", "silent"),
-      registry: createMetricsRegistry("api"),
-      now: () => new Date(),
-      jwtSecret: new TextEncoder().encode(env.JWT_SECRET),
-      apiKeySecret: randomBytes(32),
-    };
-    const background = await startBackground(deps);
+    const api = await startBenchApi(ctx);
+    const { deps } = api;
+    const key = { raw: api.rawKey };
     try {
-      const userId = newId("user");
-      await deps.db.insert(users).values({
-        id: userId,
-        name: "bench",
-        email: "bench@example.test",
-        maxMessagesPerDay: 1_000_000_000,
-      });
-      const key = generateApiKey("test", deps.apiKeySecret);
-      await deps.db.insert(apiKeys).values({
-        id: newId("apiKey"),
-        userId,
-        name: "bench",
-        prefix: key.prefix,
-        keyHash: key.hash,
-        mode: "test",
-        scopes: ["messages:send"],
-      });
       const unknownKey = generateApiKey("test", deps.apiKeySecret).raw;
       const cache = getApiKeyCache(deps);
       const expectOk = async () => {
@@ -196,9 +146,7 @@ export const benchmark: Benchmark = {
         ),
       ];
     } finally {
-      await background.stop();
-      redis.disconnect();
-      await client.close();
+      await api.close();
     }
   },
 };

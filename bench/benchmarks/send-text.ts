@@ -1,8 +1,4 @@
-import { randomBytes } from "node:crypto";
-import { createApp, createDeps, parseApiEnv, startBackground } from "@wagate/api";
-import { API_KEY_SCOPES } from "@wagate/contracts";
-import { generateApiKey } from "@wagate/core";
-import { apiKeys, newId, users, whatsappSessions } from "@wagate/db";
+import { createApp } from "@wagate/api";
 import { Hono } from "hono";
 import {
   type Benchmark,
@@ -10,6 +6,7 @@ import {
   measureHttp,
   median,
   result,
+  startBenchApi,
   startServer,
 } from "../lib.js";
 
@@ -26,51 +23,12 @@ export const benchmark: Benchmark = {
   name: "send-text",
   description: "send-text accept path over HTTP vs a bare Hono JSON route",
   run: async (ctx) => {
-    const databaseUrl = await ctx.createDatabase();
-    const env = parseApiEnv({
-      NODE_ENV: "test",
-      DATABASE_URL: databaseUrl,
-      REDIS_URL: ctx.redisUrl,
-      REDIS_PREFIX: ctx.redisPrefix(),
-      LOG_LEVEL: "silent",
-      JWT_SECRET: randomBytes(32).toString("hex"),
-      // The per-key request limit would cap the figure at its setting; lift it here.
-      API_KEY_RATE_LIMIT_PER_SECOND: "1000000",
-    });
-    const { deps, close } = createDeps(env);
-    const background = await startBackground(deps);
+    const api = await startBenchApi(ctx);
     try {
-      const userId = newId("user");
-      await deps.db.insert(users).values({
-        id: userId,
-        name: "Bench",
-        email: "bench@example.test",
-        maxMessagesPerDay: 100_000_000,
-      });
-      const key = generateApiKey("test", deps.apiKeySecret);
-      await deps.db.insert(apiKeys).values({
-        id: newId("apiKey"),
-        userId,
-        name: "bench",
-        prefix: key.prefix,
-        keyHash: key.hash,
-        mode: "test",
-        scopes: [...API_KEY_SCOPES],
-      });
-      await deps.db.insert(whatsappSessions).values({
-        id: newId("session"),
-        userId,
-        name: "default",
-        mode: "test",
-        driver: "simulator",
-        status: "ready",
-        desiredState: "running",
-      });
-
       const bare = new Hono();
       bare.post("/send", (c) => c.json({ id: "msg_x", status: "queued" }, 202));
       const bareServer = await startServer(bare);
-      const apiServer = await startServer(createApp(deps));
+      const apiServer = await startServer(createApp(api.deps));
       const body = JSON.stringify({ to: "+213 661 23 45 67", text: "hello from the benchmark" });
       const common = {
         method: "POST" as const,
@@ -95,7 +53,10 @@ export const benchmark: Benchmark = {
           sendRuns.push(
             await measureHttp(`${apiServer.url}/api/v1/messages/send-text`, {
               ...common,
-              headers: { "content-type": "application/json", authorization: `ApiKey ${key.raw}` },
+              headers: {
+                "content-type": "application/json",
+                authorization: `ApiKey ${api.rawKey}`,
+              },
               warmupSeconds,
             }),
           );
@@ -124,8 +85,7 @@ export const benchmark: Benchmark = {
         ),
       ];
     } finally {
-      await background.stop();
-      await close();
+      await api.close();
     }
   },
 };
