@@ -1,4 +1,5 @@
 export * from "./api-key-format.js";
+export * from "./bullmq.js";
 export * from "./env.js";
 export * from "./lifecycle.js";
 export * from "./logger.js";

@@ -6,7 +6,7 @@ import {
   QUEUES,
   sendQueueName,
 } from "@wagate/contracts";
-import { createWebhookQueue } from "@wagate/core";
+import { closeQueue, createWebhookQueue } from "@wagate/core";
 import type { Database } from "@wagate/db";
 import { type Job, Queue, Worker } from "bullmq";
 import type { Redis } from "ioredis";
@@ -174,11 +174,11 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       await worker.waitUntilReady();
     },
     async stop() {
-      await worker?.close();
+      await closeQueue(worker);
       await Promise.allSettled([
-        queue.close(),
-        webhookQueue?.close(),
-        ...[...sendQueues.values()].map((q) => q.close()),
+        closeQueue(queue),
+        closeQueue(webhookQueue),
+        ...[...sendQueues.values()].map((q) => closeQueue(q)),
       ]);
       webhookQueue = undefined;
       sendQueues.clear();

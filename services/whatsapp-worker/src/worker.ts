@@ -1,4 +1,4 @@
-import { createWebhookQueue } from "@wagate/core";
+import { closeQueue, createWebhookQueue } from "@wagate/core";
 import type { Database } from "@wagate/db";
 import type { Worker } from "bullmq";
 import type { Redis } from "ioredis";
@@ -88,14 +88,14 @@ export function createWorker(deps: WorkerDeps): WhatsAppWorker {
       await sessions.start();
     },
     async stop() {
-      await control?.close();
+      await closeQueue(control);
       await sessions.shutdown();
-      await ctx.webhookQueue.close();
+      await closeQueue(ctx.webhookQueue);
     },
     async crash() {
-      await control?.close(true);
+      await closeQueue(control, true);
       await sessions.crash();
-      await ctx.webhookQueue.close();
+      await closeQueue(ctx.webhookQueue);
     },
   };
 }

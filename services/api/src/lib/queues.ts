@@ -1,3 +1,4 @@
+import { closeQueue } from "@wagate/core";
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { AppDeps } from "./context.js";
@@ -28,7 +29,7 @@ export function createQueueProvider(connection: Redis, prefix: string): QueuePro
     async close() {
       const all = [...queues.values()];
       queues.clear();
-      await Promise.allSettled(all.map((q) => q.close()));
+      await Promise.allSettled(all.map((q) => closeQueue(q)));
     },
   };
 }

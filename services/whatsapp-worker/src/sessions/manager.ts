@@ -1,4 +1,5 @@
 import { QUEUES } from "@wagate/contracts";
+import { closeQueue } from "@wagate/core";
 import { whatsappSessions } from "@wagate/db";
 import { Queue } from "bullmq";
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
@@ -275,7 +276,7 @@ export class SessionManager {
     clearInterval(this.claimTimer);
     await this.claimRunning;
     await this.subscriber?.quit().catch(() => {});
-    await this.controlQueue?.close().catch(() => {});
+    await closeQueue(this.controlQueue).catch(() => {});
     await Promise.all(
       this.owned.map((runtime) =>
         this.release(runtime.sessionId, "destroy", () =>
@@ -293,7 +294,7 @@ export class SessionManager {
     clearInterval(this.heartbeatTimer);
     clearInterval(this.claimTimer);
     this.subscriber?.disconnect();
-    await this.controlQueue?.close().catch(() => {});
+    await closeQueue(this.controlQueue).catch(() => {});
     const runtimes = this.owned;
     this.runtimes.clear();
     await Promise.all(runtimes.map((runtime) => runtime.stop("crash")));

@@ -1,4 +1,5 @@
 import { type SessionStatus, sendQueueName } from "@wagate/contracts";
+import { closeQueue } from "@wagate/core";
 import { users, whatsappSessionAuth, whatsappSessions } from "@wagate/db";
 import { Queue, Worker } from "bullmq";
 import { eq } from "drizzle-orm";
@@ -251,8 +252,8 @@ export class SessionRuntime {
     const hard = mode === "crash" || mode === "lost";
     // Graceful: let the in-flight send finish and be recorded; hard: drop it (the job stays
     // in BullMQ and the next owner picks it up after its lock expires).
-    await this.sendWorker?.close(hard).catch(() => {});
-    await this.queue?.close().catch(() => {});
+    await closeQueue(this.sendWorker, hard).catch(() => {});
+    await closeQueue(this.queue).catch(() => {});
     if (this.driver) {
       if (mode === "logout") {
         await this.driver

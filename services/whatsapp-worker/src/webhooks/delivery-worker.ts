@@ -1,5 +1,5 @@
 import { parseJob, QUEUES, webhookJobSchema } from "@wagate/contracts";
-import { WEBHOOK_RETRY_SCHEDULE_MS } from "@wagate/core";
+import { closeQueue, WEBHOOK_RETRY_SCHEDULE_MS } from "@wagate/core";
 import type { Database } from "@wagate/db";
 import { type Job, Worker } from "bullmq";
 import type { Redis } from "ioredis";
@@ -120,6 +120,6 @@ export function startWebhookDeliveryWorker(deps: WebhookDeliveryDeps): WebhookDe
   return {
     name: "webhook-delivery",
     worker,
-    close: () => worker.close(),
+    close: () => closeQueue(worker),
   };
 }
