@@ -96,11 +96,18 @@ describe("session ownership", () => {
       timeoutMs: 10_000,
       what: "second sent",
     });
-    const rows = await env.db.db
-      .select()
-      .from(messages)
-      .where(inArray(messages.id, [first!, second!]));
-    expect(rows.every((r) => r.waMessageId !== null)).toBe(true);
+    // The worker records WhatsApp's id just after the driver returns: wait for the rows.
+    const rows = await waitFor(
+      async () => {
+        const found = await env.db.db
+          .select()
+          .from(messages)
+          .where(inArray(messages.id, [first!, second!]));
+        return found.every((r) => r.waMessageId !== null) ? found : null;
+      },
+      { what: "both rows record WhatsApp's id" },
+    );
+    expect(rows).toHaveLength(2);
     expect(h.network.sendCount(first!)).toBe(1);
     await b.stop();
   });

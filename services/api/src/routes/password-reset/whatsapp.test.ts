@@ -60,10 +60,14 @@ describe("password reset over the simulator's WhatsApp", () => {
     const delivery = await waitFor(() => network.deliveries().find((d) => d.to === admin.phone));
     const otp = delivery.text?.match(/\b(\d{6})\b/)?.[1];
     expect(otp).toMatch(/^\d{6}$/);
-    const [row] = await t.deps.db
-      .select()
-      .from(messages)
-      .where(eq(messages.id, delivery.reference));
+    // The worker records `sent` just after the driver returns: wait for the row to get there.
+    const row = await waitFor(async () => {
+      const [found] = await t.deps.db
+        .select()
+        .from(messages)
+        .where(eq(messages.id, delivery.reference));
+      return found && found.status !== "sending" && found.status !== "queued" ? found : undefined;
+    });
     expect(row).toMatchObject({
       userId: system.systemUserId,
       recipient: admin.phone,
