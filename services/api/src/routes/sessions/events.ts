@@ -3,12 +3,12 @@ import { toSessionWire } from "@wagate/core";
 import { streamSSE } from "hono/streaming";
 import { subscribeChannel } from "../../domain/sessions/events.js";
 import { findSession, requireSession } from "../../domain/sessions/find.js";
-import { DEFAULT_SESSION_NAME, sessionEventsChannel } from "../../domain/sessions/keys.js";
+import { sessionEventsChannel } from "../../domain/sessions/keys.js";
 import { readCurrentQr } from "../../domain/sessions/qr.js";
 import type { AppEnv } from "../../lib/context.js";
 import { API_KEY_SECURITY, pickErrors } from "../../lib/openapi.js";
 import { requireAccount } from "../../middleware/account-auth.js";
-import { sessionQuery } from "./schema.js";
+import { requestedSession, sessionQuery } from "./schema.js";
 
 /** A comment line this often keeps proxies from closing an idle stream. */
 export const SSE_HEARTBEAT_MS = 15_000;
@@ -36,7 +36,7 @@ export function registerSessionEvents(router: OpenAPIHono<AppEnv>) {
   router.openapi(route, async (c) => {
     const deps = c.get("deps");
     const account = c.get("account");
-    const name = c.req.valid("query").session ?? DEFAULT_SESSION_NAME;
+    const name = requestedSession(c.req.valid("query"));
     const session = await requireSession(deps.db, account, name);
     c.header("Cache-Control", "no-store");
     c.header("X-Accel-Buffering", "no");

@@ -1,11 +1,10 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { toSessionWire } from "@wagate/core";
 import { initSession } from "../../domain/sessions/control.js";
-import { DEFAULT_SESSION_NAME } from "../../domain/sessions/keys.js";
 import type { AppEnv } from "../../lib/context.js";
 import { API_KEY_SECURITY, pickErrors } from "../../lib/openapi.js";
 import { requireAccount } from "../../middleware/account-auth.js";
-import { sessionCommandBody, sessionQuery, sessionSchema } from "./schema.js";
+import { requestedSession, sessionCommandBody, sessionQuery, sessionSchema } from "./schema.js";
 
 const route = createRoute({
   method: "post",
@@ -32,7 +31,7 @@ const route = createRoute({
 export function registerInitSession(router: OpenAPIHono<AppEnv>) {
   router.openapi(route, async (c) => {
     const body = c.req.valid("json") as { session?: string } | undefined;
-    const name = body?.session ?? c.req.valid("query").session ?? DEFAULT_SESSION_NAME;
+    const name = requestedSession(c.req.valid("query"), body);
     const row = await initSession(c.get("deps"), c.get("account"), name);
     return c.json(toSessionWire(row), 202);
   });

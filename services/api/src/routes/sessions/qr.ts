@@ -1,11 +1,10 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { requireSession } from "../../domain/sessions/find.js";
-import { DEFAULT_SESSION_NAME } from "../../domain/sessions/keys.js";
 import { qrDataUrl, qrPng, requireCurrentQr } from "../../domain/sessions/qr.js";
 import type { AppEnv } from "../../lib/context.js";
 import { API_KEY_SECURITY, pickErrors } from "../../lib/openapi.js";
 import { requireAccount } from "../../middleware/account-auth.js";
-import { qrJsonSchema, sessionQuery } from "./schema.js";
+import { qrJsonSchema, requestedSession, sessionQuery } from "./schema.js";
 
 const route = createRoute({
   method: "get",
@@ -32,7 +31,7 @@ const route = createRoute({
 export function registerSessionQr(router: OpenAPIHono<AppEnv>) {
   router.openapi(route, async (c) => {
     const deps = c.get("deps");
-    const name = c.req.valid("query").session ?? DEFAULT_SESSION_NAME;
+    const name = requestedSession(c.req.valid("query"));
     const session = await requireSession(deps.db, c.get("account"), name);
     const current = await requireCurrentQr(deps, session);
     c.header("Cache-Control", "no-store");

@@ -20,6 +20,12 @@ const sessionName = z
 
 export const sessionQuery = z.object({ session: sessionName.optional() });
 
+/** The session a request names: the body's `session`, else `?session=`, else `default`. */
+export const requestedSession = (
+  query: { session?: string | undefined },
+  body?: { session?: string | undefined },
+): string => body?.session ?? query.session ?? DEFAULT_SESSION_NAME;
+
 /** Body of init/disconnect: optional, `session` may also come from `?session=`. */
 export const sessionCommandBody = z
   .object({ session: sessionName.optional() })

@@ -1,11 +1,10 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { toSessionWire } from "@wagate/core";
 import { requireSession } from "../../domain/sessions/find.js";
-import { DEFAULT_SESSION_NAME } from "../../domain/sessions/keys.js";
 import type { AppEnv } from "../../lib/context.js";
 import { API_KEY_SECURITY, pickErrors } from "../../lib/openapi.js";
 import { requireAccount } from "../../middleware/account-auth.js";
-import { sessionQuery, sessionSchema } from "./schema.js";
+import { requestedSession, sessionQuery, sessionSchema } from "./schema.js";
 
 const route = createRoute({
   method: "get",
@@ -25,7 +24,7 @@ const route = createRoute({
 
 export function registerSessionStatus(router: OpenAPIHono<AppEnv>) {
   router.openapi(route, async (c) => {
-    const name = c.req.valid("query").session ?? DEFAULT_SESSION_NAME;
+    const name = requestedSession(c.req.valid("query"));
     const row = await requireSession(c.get("deps").db, c.get("account"), name);
     return c.json(toSessionWire(row), 200);
   });
