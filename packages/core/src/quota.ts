@@ -55,6 +55,24 @@ end
 return redis.call('DECR', KEYS[1])
 `;
 
+type QuotaScripts = {
+  wagateQuotaConsume(key: string, limit: number, ttlSeconds: number): Promise<[number, number]>;
+  wagateQuotaRefund(key: string): Promise<number>;
+};
+
+/**
+ * The scripts as commands of this client: ioredis runs them by SHA (EVALSHA) and sends the
+ * text only once, instead of the whole script on every send.
+ */
+function scripts(redis: Redis): QuotaScripts {
+  const client = redis as Redis & Partial<QuotaScripts>;
+  if (!client.wagateQuotaConsume) {
+    redis.defineCommand("wagateQuotaConsume", { numberOfKeys: 1, lua: CONSUME_SCRIPT });
+    redis.defineCommand("wagateQuotaRefund", { numberOfKeys: 1, lua: REFUND_SCRIPT });
+  }
+  return client as Redis & QuotaScripts;
+}
+
 /** `YYYY-MM-DD` of `now` in UTC. */
 export const utcDay = (now: Date): string => now.toISOString().slice(0, 10);
 
@@ -80,13 +98,11 @@ export async function consumeQuota(
   const resetAt = nextUtcMidnight(input.now);
   const limit = Math.max(0, Math.floor(input.limit));
   const ttlSeconds = secondsToUtcMidnight(input.now) + KEY_GRACE_SECONDS;
-  const [allowed, used] = (await redis.eval(
-    CONSUME_SCRIPT,
-    1,
+  const [allowed, used] = await scripts(redis).wagateQuotaConsume(
     quotaKey(prefix, input, day),
     limit,
     ttlSeconds,
-  )) as [number, number];
+  );
   return {
     allowed: allowed === 1,
     limit,
@@ -102,7 +118,7 @@ export async function refundQuota(
   prefix: string,
   input: QuotaSubject & { day: string },
 ): Promise<void> {
-  await redis.eval(REFUND_SCRIPT, 1, quotaKey(prefix, input, input.day));
+  await scripts(redis).wagateQuotaRefund(quotaKey(prefix, input, input.day));
 }
 
 /** Units used today (UTC) by this account in this mode. */
