@@ -5,7 +5,11 @@ import { defineConfig } from "vitest/config";
 // run in parallel against the same Postgres and Redis.
 export default defineConfig({
   test: {
-    include: ["{packages,services}/*/{src,test}/**/*.test.ts", "scripts/**/*.test.ts"],
+    include: [
+      "{packages,services}/*/{src,test}/**/*.test.ts",
+      "scripts/**/*.test.ts",
+      "deploy/**/*.test.ts",
+    ],
     globalSetup: ["packages/testkit/src/global-setup.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from "node:crypto";
 import { Hono } from "hono";
-import type { Registry } from "prom-client";
+import { Gauge, type Registry } from "prom-client";
 
 export type ReadinessCheck = () => Promise<boolean>;
 
@@ -18,9 +18,29 @@ const sameSecret = (a: string, b: string) => {
   return x.length === y.length && timingSafeEqual(x, y);
 };
 
+/**
+ * `wagate_dependency_up{dependency}`: 1 when the `/readyz` check of that dependency passes,
+ * 0 when not, run on every scrape, so alerts see Postgres or Redis down from every service.
+ */
+function registerDependencyGauge(registry: Registry, checks: Record<string, ReadinessCheck>) {
+  if (registry.getSingleMetric("wagate_dependency_up")) return;
+  new Gauge({
+    name: "wagate_dependency_up",
+    help: "Whether a dependency answers this service's readiness check (1) or not (0).",
+    labelNames: ["dependency"],
+    registers: [registry],
+    async collect() {
+      const names = Object.keys(checks);
+      const results = await Promise.all(names.map((name) => checks[name]!().catch(() => false)));
+      for (const [i, dependency] of names.entries()) this.set({ dependency }, results[i] ? 1 : 0);
+    },
+  });
+}
+
 /** `/healthz`, `/readyz` and `/metrics`: the same three on every service. */
 export function createOpsRoutes(options: OpsRoutesOptions): Hono {
   const app = new Hono();
+  registerDependencyGauge(options.registry, options.checks);
   app.get("/healthz", (c) => c.json({ status: "ok" }));
   app.get("/readyz", async (c) => {
     const names = Object.keys(options.checks);

@@ -8,6 +8,7 @@ import type { AppDeps } from "./lib/context.js";
 import { ApiError, isDependencyUnavailable } from "./lib/errors.js";
 import { createRouter } from "./lib/openapi.js";
 import { requestLog } from "./middleware/request-log.js";
+import { securityHeaders } from "./middleware/security-headers.js";
 import { mountRoutes } from "./routes/index.js";
 
 export const API_VERSION = "1.0.0";
@@ -16,6 +17,7 @@ export const API_VERSION = "1.0.0";
 export function createApp(deps: AppDeps) {
   const app = createRouter();
 
+  app.use("*", securityHeaders(deps.env.PUBLIC_URL));
   app.use("*", requestId({ generator: () => newId("request"), headerName: "X-Request-Id" }));
   app.use("*", async (c, next) => {
     c.set("deps", deps);

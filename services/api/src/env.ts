@@ -6,6 +6,20 @@ export const apiEnvSchema = baseEnvSchema
     PORT: envPort(3000),
     /** HMAC-SHA-256 secret for admin JWTs; 32+ bytes. Required in production. */
     JWT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+    /**
+     * Earlier JWT_SECRET values, comma-separated: tokens they signed (told apart by `kid`)
+     * still verify until they expire, so rotating JWT_SECRET logs nobody out.
+     */
+    JWT_PREVIOUS_SECRETS: z
+      .string()
+      .default("")
+      .transform((value) =>
+        value
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(z.string().min(32, "every previous secret must be at least 32 characters"))),
     /** Lifetime of an admin access token, seconds. */
     ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).default(900),
     /** Lifetime of an admin refresh token, seconds. */

@@ -178,6 +178,9 @@ describe("/readyz follows Postgres and Redis", () => {
     expect(down.status).toBe(503);
     expect(down.body).toEqual({ status: "unavailable", checks: { postgres: "down", redis: "ok" } });
     expect(down.ms).toBeLessThan(5000);
+    expect(await (await app.request("/metrics")).text()).toContain(
+      'wagate_dependency_up{dependency="postgres",service="api"} 0',
+    );
 
     await pgProxy.open();
     const back = await eventually(() => readyz(app), allUp);

@@ -1,5 +1,6 @@
+import { createHmac } from "node:crypto";
 import { ADMIN_ROLES, type AdminRole } from "@wagate/contracts";
-import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
+import { decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT } from "jose";
 import type { AdminPrincipal, AppDeps } from "../../lib/context.js";
 
 /** JOSE header `typ` of admin access tokens (RFC 9068); other token kinds use other values. */
@@ -9,6 +10,60 @@ export const ACCESS_TOKEN_AUDIENCE = "wagate-admin";
 export const TOKEN_ISSUER = "wagate";
 
 type TokenDeps = Pick<AppDeps, "env" | "jwtSecret" | "now" | "redis" | "redisPrefix">;
+
+/**
+ * Key id of a signing secret: a keyed hash of the secret itself, so rotating needs no extra
+ * configuration and the id says nothing about the secret.
+ */
+export const keyIdFor = (secret: Uint8Array): string =>
+  createHmac("sha256", secret).update("wagate jwt key id").digest("base64url").slice(0, 16);
+
+interface KeySet {
+  currentKid: string;
+  byKid: Map<string, Uint8Array>;
+}
+
+const keySets = new WeakMap<Uint8Array, Map<string, KeySet>>();
+
+/**
+ * The signing key (`deps.jwtSecret`, sent as `kid`) and the keys that still verify: the
+ * current one plus `JWT_PREVIOUS_SECRETS`, so rotating `JWT_SECRET` logs nobody out; tokens
+ * signed by a previous secret work until they expire. Built once per secret and env.
+ */
+export function jwtKeySet(deps: Pick<TokenDeps, "env" | "jwtSecret">): KeySet {
+  const previous = deps.env.JWT_PREVIOUS_SECRETS;
+  const cacheKey = previous.join("\n");
+  let byPrevious = keySets.get(deps.jwtSecret);
+  if (!byPrevious) {
+    byPrevious = new Map();
+    keySets.set(deps.jwtSecret, byPrevious);
+  }
+  let set = byPrevious.get(cacheKey);
+  if (!set) {
+    const currentKid = keyIdFor(deps.jwtSecret);
+    const byKid = new Map<string, Uint8Array>();
+    for (const secret of previous) {
+      const key = new TextEncoder().encode(secret);
+      byKid.set(keyIdFor(key), key);
+    }
+    byKid.set(currentKid, deps.jwtSecret);
+    set = { currentKid, byKid };
+    byPrevious.set(cacheKey, set);
+  }
+  return set;
+}
+
+/**
+ * The key a token names: by `kid` among the current and previous secrets; a token without
+ * `kid` (minted before key ids existed) only against the current secret; an unknown `kid`
+ * gets none.
+ */
+function verificationKey(deps: TokenDeps, token: string): Uint8Array | undefined {
+  const { kid } = decodeProtectedHeader(token);
+  if (kid === undefined) return deps.jwtSecret;
+  if (typeof kid !== "string") return undefined;
+  return jwtKeySet(deps).byKid.get(kid);
+}
 
 /**
  * Access tokens carry a per-admin "token version" (`ver`). Changing the password, the role,
@@ -47,7 +102,7 @@ export async function signAccessToken(
   const iat = Math.floor(deps.now().getTime() / 1000);
   const ver = await currentTokenVersion(deps, admin.id);
   const token = await new SignJWT({ role: admin.role, email: admin.email, ver })
-    .setProtectedHeader({ alg: "HS256", typ: ACCESS_TOKEN_TYP })
+    .setProtectedHeader({ alg: "HS256", typ: ACCESS_TOKEN_TYP, kid: jwtKeySet(deps).currentKid })
     .setSubject(admin.id)
     .setIssuer(TOKEN_ISSUER)
     .setAudience(ACCESS_TOKEN_AUDIENCE)
@@ -58,16 +113,19 @@ export async function signAccessToken(
 }
 
 /**
- * Verifies an access token: HS256 only (so `none` and every other algorithm is refused),
- * our issuer, audience and `typ`, not expired by the injected clock, and minted under the
- * admin's current token version. Returns null for any invalid token.
+ * Verifies an access token: signed by the key its `kid` names (see `verificationKey`), HS256
+ * only (so `none` and every other algorithm is refused), our issuer, audience and `typ`, not
+ * expired by the injected clock, and minted under the admin's current token version.
+ * Returns null for any invalid token.
  */
 export async function verifyAccessToken(
   deps: TokenDeps,
   token: string,
 ): Promise<AdminPrincipal | null> {
   try {
-    const { payload } = await jwtVerify(token, deps.jwtSecret, {
+    const key = verificationKey(deps, token);
+    if (!key) return null;
+    const { payload } = await jwtVerify(token, key, {
       algorithms: ["HS256"],
       issuer: TOKEN_ISSUER,
       audience: ACCESS_TOKEN_AUDIENCE,
