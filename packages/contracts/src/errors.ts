@@ -11,6 +11,7 @@ export const ERROR_CODES = [
   "quota_exceeded",
   "rate_limited",
   "payload_too_large",
+  "unsupported_media_type",
   "service_unavailable",
   "internal",
 ] as const;
@@ -19,7 +20,7 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 /** The one map from code to HTTP status. `validation_failed` may also be sent as 422. */
 export const ERROR_STATUS: Record<
   ErrorCode,
-  400 | 401 | 403 | 404 | 409 | 413 | 422 | 423 | 429 | 500 | 503
+  400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 423 | 429 | 500 | 503
 > = {
   validation_failed: 400,
   unauthorized: 401,
@@ -30,6 +31,7 @@ export const ERROR_STATUS: Record<
   quota_exceeded: 429,
   rate_limited: 429,
   payload_too_large: 413,
+  unsupported_media_type: 415,
   service_unavailable: 503,
   internal: 500,
 };

@@ -2,10 +2,10 @@ import { swaggerUI } from "@hono/swagger-ui";
 import { createOpsRoutes, pingRedis } from "@wagate/core";
 import { newId, pingDb } from "@wagate/db";
 import { bodyLimit } from "hono/body-limit";
-import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import type { AppDeps } from "./lib/context.js";
-import { ApiError, isDependencyUnavailable } from "./lib/errors.js";
+import { errorHandler } from "./lib/error-handler.js";
+import { ApiError } from "./lib/errors.js";
 import { createRouter } from "./lib/openapi.js";
 import { requestLog } from "./middleware/request-log.js";
 import { securityHeaders } from "./middleware/security-headers.js";
@@ -42,44 +42,7 @@ export function createApp(deps: AppDeps) {
     return hasBody ? limitBody(c, next) : next();
   });
 
-  app.onError((error, c) => {
-    const requestIdValue = c.get("requestId") ?? "unknown";
-    let apiError: ApiError;
-    if (error instanceof ApiError) {
-      apiError = error;
-    } else if (error instanceof HTTPException && error.status === 400) {
-      apiError = new ApiError("validation_failed", error.message || "malformed request", {
-        status: 400,
-      });
-    } else if (error instanceof HTTPException && error.status === 413) {
-      apiError = new ApiError("payload_too_large", "request body too large");
-    } else if (isDependencyUnavailable(error)) {
-      deps.logger.warn({ err: error, requestId: requestIdValue }, "dependency unavailable");
-      apiError = new ApiError("service_unavailable", "a dependency is unavailable; retry later", {
-        headers: { "Retry-After": "5" },
-      });
-    } else {
-      deps.logger.error({ err: error, requestId: requestIdValue }, "unhandled error");
-      apiError = new ApiError("internal", "internal error");
-    }
-    if (apiError.status >= 500 && error instanceof ApiError) {
-      deps.logger.error({ err: error, requestId: requestIdValue }, apiError.message);
-    }
-    for (const [name, value] of Object.entries(apiError.options.headers ?? {})) {
-      c.header(name, value);
-    }
-    return c.json(
-      {
-        error: {
-          code: apiError.code,
-          message: apiError.message,
-          request_id: requestIdValue,
-          ...(apiError.options.details ? { details: apiError.options.details } : {}),
-        },
-      },
-      apiError.status as 400,
-    );
-  });
+  app.onError(errorHandler(deps));
 
   app.notFound(() => {
     throw new ApiError("not_found", "no such route");

@@ -4,9 +4,34 @@ import { ERROR_CODES } from "@wagate/contracts";
 import type { AppEnv } from "./context.js";
 import { ApiError } from "./errors.js";
 
+/** The path (`media.caption`, `tags.0`) of the first string in `value` holding a NUL. */
+export function findNul(value: unknown, path: string[] = []): string | null {
+  if (typeof value === "string") return value.includes("\u0000") ? path.join(".") : null;
+  if (Array.isArray(value)) {
+    for (const [index, item] of value.entries()) {
+      const found = findNul(item, [...path, String(index)]);
+      if (found !== null) return found;
+    }
+    return null;
+  }
+  if (value !== null && typeof value === "object" && !(value instanceof Date)) {
+    for (const [key, item] of Object.entries(value)) {
+      const keyPath = [...path, key];
+      if (key.includes("\u0000")) return keyPath.join(".");
+      const found = findNul(item, keyPath);
+      if (found !== null) return found;
+    }
+  }
+  return null;
+}
+
 /**
  * The one validation hook every route shares: a failed body, query or param parse becomes
  * `validation_failed` with the failing fields listed in `details.fields`.
+ *
+ * A NUL character (U+0000) is refused here for every string of every target, because
+ * Postgres cannot store it in text: 422 naming the field, or 404 when it is in a path
+ * parameter (no id contains one).
  */
 // biome-ignore lint/suspicious/noExplicitAny: the hook is generic over every route's input.
 export const validationHook: Hook<any, AppEnv, any, any> = (result) => {
@@ -21,6 +46,22 @@ export const validationHook: Hook<any, AppEnv, any, any> = (result) => {
       status: result.target === "json" ? 422 : 400,
     });
   }
+  const nulAt = findNul(result.data);
+  if (nulAt === null) return;
+  if (result.target === "param") throw new ApiError("not_found", "resource not found");
+  throw new ApiError(
+    "validation_failed",
+    `${nulAt || result.target} must not contain a NUL character`,
+    {
+      details: {
+        target: result.target,
+        fields: [
+          { path: nulAt, message: "must not contain a NUL character", code: "nul_character" },
+        ],
+      },
+      status: 422,
+    },
+  );
 };
 
 /** A router for one resource. `strict: false` accepts a trailing slash on every path. */
@@ -50,6 +91,8 @@ export const errorResponses = {
   403: describeError("Not allowed (`forbidden`)"),
   404: describeError("Not found (`not_found`)"),
   409: describeError("Conflict (`conflict`)"),
+  413: describeError("Request body too large (`payload_too_large`)"),
+  415: describeError("Body is not `application/json` (`unsupported_media_type`)"),
   422: describeError("Invalid fields (`validation_failed`)"),
   423: describeError("Account locked (`account_locked`)"),
   429: describeError("Quota or rate limit reached (`quota_exceeded`, `rate_limited`)"),

@@ -153,17 +153,16 @@ export async function updateAdmin(
         passwordHash !== undefined ||
         (input.role !== undefined && input.role !== before.role) ||
         (input.is_active === false && before.isActive);
-      const [row] = await tx
-        .update(admins)
-        .set({
-          ...(input.email !== undefined ? { email: input.email.trim().toLowerCase() } : {}),
-          ...(input.role !== undefined ? { role: input.role } : {}),
-          ...(input.phone !== undefined ? { phone: input.phone } : {}),
-          ...(input.is_active !== undefined ? { isActive: input.is_active } : {}),
-          ...(passwordHash ? { passwordHash, passwordChangedAt: now } : {}),
-        })
-        .where(eq(admins.id, id))
-        .returning();
+      const changes = {
+        ...(input.email !== undefined ? { email: input.email.trim().toLowerCase() } : {}),
+        ...(input.role !== undefined ? { role: input.role } : {}),
+        ...(input.phone !== undefined ? { phone: input.phone } : {}),
+        ...(input.is_active !== undefined ? { isActive: input.is_active } : {}),
+        ...(passwordHash ? { passwordHash, passwordChangedAt: now } : {}),
+      };
+      // A PATCH naming no editable field changes nothing: the admin as it is.
+      if (Object.keys(changes).length === 0) return before;
+      const [row] = await tx.update(admins).set(changes).where(eq(admins.id, id)).returning();
       if (endSessions) await revokeAdminRefreshTokens(tx, id, now, "admin_updated");
       await recordAdminAudit(tx, by.actor, {
         action: "admin.update",

@@ -1,3 +1,4 @@
+import type { KeyMode } from "@wagate/contracts";
 import { quotaUsed } from "@wagate/core";
 import { apiKeys, type Executor, newId, users } from "@wagate/db";
 import { and, desc, eq, ilike, isNull, lt, or } from "drizzle-orm";
@@ -62,20 +63,27 @@ export async function listUsers(executor: Executor, input: ListUsersInput): Prom
     .limit(input.limit + 1);
 }
 
+/** One mode's usage today (UTC day): accepted sends and what is left of the daily quota. */
+export interface ModeUsage {
+  messagesToday: number;
+  quotaRemaining: number;
+}
+
 /**
- * Today's live-mode usage (UTC day) from the quota counters: `messagesToday` counts accepted
- * live sends, `quotaRemaining` what is left of `max_messages_per_day`.
+ * Today's usage (UTC day) from the quota counters, per key mode: live and test sends have
+ * separate counters, each bounded by `max_messages_per_day`.
  */
 export async function todayUsage(
   deps: Pick<AppDeps, "redis" | "redisPrefix" | "now">,
   row: UserRow,
-): Promise<{ messagesToday: number; quotaRemaining: number }> {
-  const used = await quotaUsed(deps.redis, deps.redisPrefix, {
-    userId: row.id,
-    mode: "live",
-    now: deps.now(),
-  });
-  return { messagesToday: used, quotaRemaining: Math.max(0, row.maxMessagesPerDay - used) };
+): Promise<Record<KeyMode, ModeUsage>> {
+  const now = deps.now();
+  const usage = async (mode: KeyMode): Promise<ModeUsage> => {
+    const used = await quotaUsed(deps.redis, deps.redisPrefix, { userId: row.id, mode, now });
+    return { messagesToday: used, quotaRemaining: Math.max(0, row.maxMessagesPerDay - used) };
+  };
+  const [live, test] = await Promise.all([usage("live"), usage("test")]);
+  return { live, test };
 }
 
 export interface UserFields {
@@ -131,24 +139,23 @@ export async function updateUser(
   actor: AuditActor,
   action = "user.update",
 ): Promise<UserRow> {
-  let row: UserRow;
+  let row: UserRow | null;
   try {
-    row = await deps.db.transaction(async (tx) => {
+    row = await deps.db.transaction(async (tx): Promise<UserRow | null> => {
       const before = await getUser(tx, id);
-      const [updated] = await tx
-        .update(users)
-        .set({
-          ...(input.name !== undefined ? { name: input.name } : {}),
-          ...(input.email !== undefined ? { email: input.email } : {}),
-          ...(input.phone !== undefined ? { phone: input.phone } : {}),
-          ...(input.max_messages_per_day !== undefined
-            ? { maxMessagesPerDay: input.max_messages_per_day }
-            : {}),
-          ...(input.max_sessions !== undefined ? { maxSessions: input.max_sessions } : {}),
-          ...(input.is_active !== undefined ? { isActive: input.is_active } : {}),
-        })
-        .where(eq(users.id, id))
-        .returning();
+      const changes = {
+        ...(input.name !== undefined ? { name: input.name } : {}),
+        ...(input.email !== undefined ? { email: input.email } : {}),
+        ...(input.phone !== undefined ? { phone: input.phone } : {}),
+        ...(input.max_messages_per_day !== undefined
+          ? { maxMessagesPerDay: input.max_messages_per_day }
+          : {}),
+        ...(input.max_sessions !== undefined ? { maxSessions: input.max_sessions } : {}),
+        ...(input.is_active !== undefined ? { isActive: input.is_active } : {}),
+      };
+      // A PATCH naming no editable field changes nothing: the account as it is.
+      if (Object.keys(changes).length === 0) return null;
+      const [updated] = await tx.update(users).set(changes).where(eq(users.id, id)).returning();
       await recordAdminAudit(tx, actor, {
         action,
         targetType: "user",
@@ -162,6 +169,7 @@ export async function updateUser(
     if (isUniqueViolation(error)) throw conflict("an account with this email already exists");
     throw error;
   }
+  if (row === null) return getUser(deps.db, id);
   await invalidateApiKeys(deps, { userId: id });
   return row;
 }

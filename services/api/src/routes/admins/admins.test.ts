@@ -125,6 +125,18 @@ describe("/api/v1/admins", () => {
     expect(login.status).toBe(401);
   });
 
+  it("PATCH with {} or only unknown keys answers 200 with the admin unchanged", async () => {
+    const { headers } = await adminHeaders(t, "owner");
+    const target = await seedAdmin(t, "viewer");
+    const before = await readBody(await send(t, "GET", `/api/v1/admins/${target.id}`, headers));
+    for (const body of [{}, { nickname: "x" }]) {
+      const res = await send(t, "PATCH", `/api/v1/admins/${target.id}`, headers, body);
+      expect(res.status, JSON.stringify(body)).toBe(200);
+      expect(await readBody(res)).toEqual(before);
+    }
+    expect((await send(t, "PATCH", "/api/v1/admins/adm_nope", headers, {})).status).toBe(404);
+  });
+
   it("a role change ends the target's access tokens", async () => {
     const owner = await adminHeaders(t, "owner");
     const target = await adminHeaders(t, "admin");

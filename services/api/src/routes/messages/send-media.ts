@@ -3,6 +3,7 @@ import { prepareMedia } from "../../domain/messages/media.js";
 import type { AppEnv } from "../../lib/context.js";
 import { API_KEY_SECURITY, pickErrors } from "../../lib/openapi.js";
 import { requireAccount } from "../../middleware/account-auth.js";
+import { requestedSession, sessionQuery } from "../sessions/schema.js";
 import { idempotencyHeaders, messageSchema, sendMediaBody } from "./schema.js";
 import { answerSend } from "./send.js";
 import { SEND_DESCRIPTION } from "./send-text.js";
@@ -16,6 +17,7 @@ const route = createRoute({
   security: API_KEY_SECURITY,
   middleware: [requireAccount("messages:send")] as const,
   request: {
+    query: sessionQuery,
     headers: idempotencyHeaders,
     body: { content: { "application/json": { schema: sendMediaBody } }, required: true },
   },
@@ -36,7 +38,7 @@ export function registerSendMedia(router: OpenAPIHono<AppEnv>) {
     });
     const wire = await answerSend(c, {
       to: body.to,
-      session: body.session,
+      session: requestedSession(c.req.valid("query"), body),
       sendAt: body.send_at ? new Date(body.send_at) : undefined,
       type: prepared.type,
       content: body.caption ?? null,

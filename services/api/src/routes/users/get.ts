@@ -8,7 +8,7 @@ const route = createRoute({
   method: "get",
   path: "/{id}",
   tags: ["Accounts"],
-  summary: "Get an account with today's usage",
+  summary: "Get an account with today's usage (live and test modes)",
   security: ADMIN_SECURITY,
   request: { params: userIdParams },
   responses: {
@@ -28,8 +28,12 @@ export function registerGetUser(router: OpenAPIHono<AppEnv>) {
     return c.json(
       {
         ...toUser(row),
-        messages_today: usage.messagesToday,
-        quota_remaining: usage.quotaRemaining,
+        messages_today: usage.live.messagesToday,
+        quota_remaining: usage.live.quotaRemaining,
+        usage_today: {
+          live: { messages: usage.live.messagesToday, quota_remaining: usage.live.quotaRemaining },
+          test: { messages: usage.test.messagesToday, quota_remaining: usage.test.quotaRemaining },
+        },
       },
       200,
     );

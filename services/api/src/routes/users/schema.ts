@@ -17,6 +17,15 @@ export const userSchema = z
   })
   .openapi("User");
 
+const modeUsageSchema = z
+  .object({
+    messages: z.number().int().openapi({ description: "Messages accepted today in this mode" }),
+    quota_remaining: z.number().int().openapi({
+      description: "`max_messages_per_day - messages`, never below 0",
+    }),
+  })
+  .openapi("ModeUsage");
+
 export const userWithUsageSchema = userSchema
   .extend({
     messages_today: z.number().int().openapi({
@@ -27,6 +36,10 @@ export const userWithUsageSchema = userSchema
       .number()
       .int()
       .openapi({ description: "`max_messages_per_day - messages_today`, never below 0" }),
+    usage_today: z.object({ live: modeUsageSchema, test: modeUsageSchema }).openapi({
+      description:
+        "Today's usage (UTC day) per key mode; each mode has its own counter against `max_messages_per_day`",
+    }),
   })
   .openapi("UserWithUsage");
 

@@ -128,6 +128,49 @@ describe("/api/v1/users", () => {
     expect((await send(t, "GET", "/api/v1/users/usr_nope", headers)).status).toBe(404);
   });
 
+  it("GET /{id} shows today's usage of both modes", async () => {
+    const { headers } = await adminHeaders(t, "viewer");
+    const account = await seedAccount(t, { maxMessagesPerDay: 10 });
+    for (const [mode, count] of [
+      ["live", 2],
+      ["test", 4],
+    ] as const) {
+      for (let i = 0; i < count; i++) {
+        await consumeQuota(t.deps.redis, t.deps.redisPrefix, {
+          userId: account.userId,
+          mode,
+          limit: 10,
+          now: t.deps.now(),
+        });
+      }
+    }
+    const body = await readBody(await send(t, "GET", `/api/v1/users/${account.userId}`, headers));
+    expect(body).toMatchObject({
+      messages_today: 2,
+      quota_remaining: 8,
+      usage_today: {
+        live: { messages: 2, quota_remaining: 8 },
+        test: { messages: 4, quota_remaining: 6 },
+      },
+    });
+  });
+
+  it("PATCH with {} or only unknown keys answers 200 with the account unchanged", async () => {
+    const { headers } = await adminHeaders(t, "admin");
+    const account = await seedAccount(t);
+    const before = await readBody(await send(t, "GET", `/api/v1/users/${account.userId}`, headers));
+    for (const body of [{}, { nickname: "x", color: 3 }]) {
+      const res = await send(t, "PATCH", `/api/v1/users/${account.userId}`, headers, body);
+      expect(res.status, JSON.stringify(body)).toBe(200);
+      const after = await readBody(res);
+      for (const field of ["id", "name", "email", "phone", "max_messages_per_day", "updated_at"]) {
+        expect(after[field], field).toEqual(before[field]);
+      }
+    }
+    expect((await send(t, "PATCH", "/api/v1/users/usr_nope", headers, {})).status).toBe(404);
+    expect((await accountProbe(account.rawKey)).status).toBe(200);
+  });
+
   it("PATCH updates fields; deactivate → keys 401, activate → keys work again", async () => {
     const { headers } = await adminHeaders(t, "admin");
     const account = await seedAccount(t);
