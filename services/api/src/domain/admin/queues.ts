@@ -33,8 +33,11 @@ export interface QueuesOverview {
 /** Send queues sampled at once: each costs two Redis round trips. */
 const SAMPLE_CONCURRENCY = 32;
 
-/** BullMQ job counts and the oldest waiting job's age, for one queue. */
-export async function queueDepth(queue: Queue, now: Date): Promise<QueueDepth> {
+/**
+ * BullMQ job counts and the oldest waiting job's age, for one queue. `now` must be the real
+ * clock: BullMQ stamps jobs with `Date.now()`, not with an injected clock.
+ */
+export async function queueDepth(queue: Queue, now = new Date()): Promise<QueueDepth> {
   const counts = await queue.getJobCounts(
     "wait",
     "paused",
@@ -65,7 +68,7 @@ const isEmpty = (d: QueueDepth) => d.waiting + d.active + d.delayed + d.failed =
 
 /** Depth of every session's send queue (one per session row) and of the webhooks queue. */
 export async function queuesOverview(deps: AppDeps): Promise<QueuesOverview> {
-  const now = deps.now();
+  const now = new Date();
   const sessions = await deps.db
     .select({
       id: whatsappSessions.id,
