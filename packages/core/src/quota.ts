@@ -1,4 +1,6 @@
 import type { KeyMode } from "@wagate/contracts";
+import { type Executor, idAtTime, messages } from "@wagate/db";
+import { and, count, eq, gte, isNull } from "drizzle-orm";
 import type { Redis } from "ioredis";
 
 /**
@@ -28,22 +30,41 @@ const KEY_GRACE_SECONDS = 2 * 24 * 3600;
 
 /**
  * INCR only while below the limit: a refused attempt consumes nothing, and Redis runs the
- * script atomically, so concurrent sends never exceed the limit.
+ * script atomically, so concurrent sends never exceed the limit. A counter that does not
+ * exist is neither created nor counted: the script answers "missing" (-1), and the caller
+ * rebuilds it from Postgres before trying again (Redis may have lost it; see `consumeQuota`).
  * KEYS[1] counter; ARGV[1] limit; ARGV[2] time to live, seconds (relative, so a moved
  * test clock or a skewed host clock never makes the counter expire at once).
- * Returns {allowed (1/0), used after the call}.
+ * Returns {status, used}: status 1 allowed, 0 refused, -1 missing (used 0).
+ *
+ * The body only reads its own KEYS[1]/ARGV[1..2], so a later script that also applies the
+ * per-key rate limit can embed it (with its key and arguments from `quotaConsumeCall`) and
+ * read its answer with `readQuotaReply`: one round trip for both checks.
  */
-const CONSUME_SCRIPT = `
-local used = tonumber(redis.call('GET', KEYS[1]) or '0')
+export const QUOTA_CONSUME_LUA = `
+local current = redis.call('GET', KEYS[1])
+if not current then
+  return {-1, 0}
+end
+local used = tonumber(current)
 local limit = tonumber(ARGV[1])
 if used >= limit then
   return {0, used}
 end
 used = redis.call('INCR', KEYS[1])
-if used == 1 then
-  redis.call('EXPIRE', KEYS[1], ARGV[2])
-end
 return {1, used}
+`;
+
+/**
+ * Seeds a missing counter with the units Postgres shows for its day, only if it is still
+ * missing (SET NX): of concurrent rebuilds one wins, the others count on top of it.
+ * KEYS[1] counter; ARGV[1] units used; ARGV[2] time to live, seconds. Returns 1 when set.
+ */
+const SEED_SCRIPT = `
+if redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2], 'NX') then
+  return 1
+end
+return 0
 `;
 
 /** DECR that never goes below zero (and never creates a counter). */
@@ -57,6 +78,7 @@ return redis.call('DECR', KEYS[1])
 
 type QuotaScripts = {
   wagateQuotaConsume(key: string, limit: number, ttlSeconds: number): Promise<[number, number]>;
+  wagateQuotaSeed(key: string, used: number, ttlSeconds: number): Promise<number>;
   wagateQuotaRefund(key: string): Promise<number>;
 };
 
@@ -66,8 +88,9 @@ type QuotaScripts = {
  */
 function scripts(redis: Redis): QuotaScripts {
   const client = redis as Redis & Partial<QuotaScripts>;
-  if (!client.wagateQuotaConsume) {
-    redis.defineCommand("wagateQuotaConsume", { numberOfKeys: 1, lua: CONSUME_SCRIPT });
+  if (!client.wagateQuotaSeed) {
+    redis.defineCommand("wagateQuotaConsume", { numberOfKeys: 1, lua: QUOTA_CONSUME_LUA });
+    redis.defineCommand("wagateQuotaSeed", { numberOfKeys: 1, lua: SEED_SCRIPT });
     redis.defineCommand("wagateQuotaRefund", { numberOfKeys: 1, lua: REFUND_SCRIPT });
   }
   return client as Redis & QuotaScripts;
@@ -88,27 +111,103 @@ export const secondsToUtcMidnight = (now: Date): number =>
 export const quotaKey = (prefix: string, subject: QuotaSubject, day: string): string =>
   `${prefix}:quota:${subject.mode}:${subject.userId}:${day}`;
 
-/** Consumes one unit of today's quota when one is left. */
+/**
+ * Units of `day` that Postgres shows as held: the source a missing counter is rebuilt from
+ * (`quotaUnitsFromDb` reads the messages table).
+ */
+export type QuotaUnitsUsed = (input: QuotaSubject & { day: string }) => Promise<number>;
+
+/** One consume attempt, as a script call: what a combined script passes and reads back. */
+export interface QuotaConsumeCall {
+  key: string;
+  /** ARGV of `QUOTA_CONSUME_LUA`: limit, time to live in seconds. */
+  args: [limit: number, ttlSeconds: number];
+  day: string;
+  limit: number;
+  resetAt: Date;
+}
+
+export function quotaConsumeCall(
+  prefix: string,
+  input: QuotaSubject & { limit: number; now: Date },
+): QuotaConsumeCall {
+  const day = utcDay(input.now);
+  const limit = Math.max(0, Math.floor(input.limit));
+  const ttlSeconds = secondsToUtcMidnight(input.now) + KEY_GRACE_SECONDS;
+  return {
+    key: quotaKey(prefix, input, day),
+    args: [limit, ttlSeconds],
+    day,
+    limit,
+    resetAt: nextUtcMidnight(input.now),
+  };
+}
+
+/** The result of `QUOTA_CONSUME_LUA`'s reply, or "missing" when the counter must be rebuilt. */
+export function readQuotaReply(
+  call: QuotaConsumeCall,
+  reply: [number, number],
+): QuotaResult | "missing" {
+  const [status, used] = reply;
+  if (status === -1) return "missing";
+  return {
+    allowed: status === 1,
+    limit: call.limit,
+    remaining: Math.max(0, call.limit - used),
+    resetAt: call.resetAt,
+    day: call.day,
+  };
+}
+
+/**
+ * Consumes one unit of today's quota when one is left. When the day's counter does not
+ * exist (first send of the day, or Redis lost it), it is rebuilt first from `unitsUsed`
+ * (the units Postgres shows for that day, not refunded) with SET NX, then the consume runs
+ * again; concurrent rebuilds seed it once and every send counts on top. So a counter that
+ * exists costs one Redis round trip and no database query.
+ */
 export async function consumeQuota(
   redis: Redis,
   prefix: string,
-  input: QuotaSubject & { limit: number; now: Date },
+  input: QuotaSubject & { limit: number; now: Date; unitsUsed: QuotaUnitsUsed },
 ): Promise<QuotaResult> {
-  const day = utcDay(input.now);
-  const resetAt = nextUtcMidnight(input.now);
-  const limit = Math.max(0, Math.floor(input.limit));
-  const ttlSeconds = secondsToUtcMidnight(input.now) + KEY_GRACE_SECONDS;
-  const [allowed, used] = await scripts(redis).wagateQuotaConsume(
-    quotaKey(prefix, input, day),
-    limit,
-    ttlSeconds,
-  );
-  return {
-    allowed: allowed === 1,
-    limit,
-    remaining: Math.max(0, limit - used),
-    resetAt,
-    day,
+  const call = quotaConsumeCall(prefix, input);
+  const run = scripts(redis);
+  // A counter deleted again between the seed and the retry is rebuilt again; a few tries
+  // are plenty (each one needs Redis to lose the key once more).
+  for (let attempt = 0; ; attempt += 1) {
+    const result = readQuotaReply(call, await run.wagateQuotaConsume(call.key, ...call.args));
+    if (result !== "missing") return result;
+    if (attempt >= 3) throw new Error("quota counter keeps disappearing; is Redis evicting keys?");
+    const used = await input.unitsUsed({ userId: input.userId, mode: input.mode, day: call.day });
+    await run.wagateQuotaSeed(call.key, Math.max(0, Math.floor(used)), call.args[1]);
+  }
+}
+
+/**
+ * `QuotaUnitsUsed` from Postgres: outbound messages of that account and mode whose quota
+ * unit was counted on `day` and not given back (`quota_refunded_at` null). A message's id
+ * carries a time never earlier than its creation, and its quota day is its creation day, so
+ * the scan starts at the ids of the day before (a margin) on the `(user_id, id)` index
+ * instead of reading the account's whole history.
+ */
+export function quotaUnitsFromDb(db: Executor): QuotaUnitsUsed {
+  return async ({ userId, mode, day }) => {
+    const from = idAtTime("message", new Date(Date.parse(`${day}T00:00:00.000Z`) - 86_400_000));
+    const [row] = await db
+      .select({ used: count() })
+      .from(messages)
+      .where(
+        and(
+          eq(messages.userId, userId),
+          gte(messages.id, from),
+          eq(messages.quotaDay, day),
+          eq(messages.mode, mode),
+          eq(messages.direction, "outbound"),
+          isNull(messages.quotaRefundedAt),
+        ),
+      );
+    return row?.used ?? 0;
   };
 }
 

@@ -23,7 +23,8 @@ export interface JobContext {
 }
 
 export interface JobRunOptions {
-  trigger: "schedule" | "manual";
+  /** `recovery`: run by the scheduler itself right after it found Redis had lost its data. */
+  trigger: "schedule" | "manual" | "recovery";
   /** aggregate-usage: also recompute this many whole UTC days before today. */
   days?: number | undefined;
 }

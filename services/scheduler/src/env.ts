@@ -22,6 +22,12 @@ export const schedulerSettingsSchema = z.object({
   SCHEDULER_CONCURRENCY: positive(2),
   /** How long a run waits for another run of the same job to finish before skipping. */
   SCHEDULER_LOCK_WAIT_MS: z.coerce.number().int().min(0).default(30_000),
+  /**
+   * How often the scheduler checks that Redis still holds its data (a sentinel key; also
+   * checked on every reconnect). When it is gone the schedules are declared again and
+   * reconcile-messages runs at once in recovery mode (see docs/internals.md).
+   */
+  SCHEDULER_REDIS_CHECK_MS: z.coerce.number().int().min(100).default(5_000),
 
   // Schedules (UTC cron). aggregate-usage runs for today; the `-yesterday` one closes the day.
   SCHEDULE_AGGREGATE_USAGE: schedule("*/5 * * * *"),
@@ -50,6 +56,12 @@ export const schedulerSettingsSchema = z.object({
   RECONCILE_GRACE_SECONDS: positive(60),
   /** A `sending` row this old whose session has no lease is timed out. */
   SENDING_TIMEOUT_SECONDS: positive(300),
+  /**
+   * In the recovery runs after a Redis loss: a `sending` row untouched this long whose job
+   * is gone and whose sender no longer holds the session's lease gets its job back (the
+   * worker never sends a `sending` row twice), instead of waiting SENDING_TIMEOUT_SECONDS.
+   */
+  RECOVERY_SENDING_GRACE_SECONDS: positive(10),
   /** Rows looked at per reconcile run and kind. */
   RECONCILE_BATCH_SIZE: positive(1000),
 

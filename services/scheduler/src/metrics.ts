@@ -7,6 +7,8 @@ export interface SchedulerMetrics {
   jobDuration: Histogram<"job">;
   /** `wagate_suspicious_activity_total{kind}`: each finding counted once, when first recorded. */
   suspiciousActivity: Counter<"kind">;
+  /** `wagate_scheduler_redis_data_losses_total`: times this process found Redis empty. */
+  redisDataLosses: Counter;
 }
 
 /** Registers the scheduler's metrics on `registry` (reusing them if already there). */
@@ -42,6 +44,15 @@ export function createSchedulerMetrics(registry: Registry): SchedulerMetrics {
           name: "wagate_suspicious_activity_total",
           help: "Suspicious activity findings recorded to audit_logs, by kind.",
           labelNames: ["kind"],
+          registers: [registry],
+        }),
+    ),
+    redisDataLosses: reuse(
+      "wagate_scheduler_redis_data_losses_total",
+      () =>
+        new Counter({
+          name: "wagate_scheduler_redis_data_losses_total",
+          help: "Times the scheduler found that Redis had lost its data and re-declared its schedules.",
           registers: [registry],
         }),
     ),

@@ -18,6 +18,7 @@ import type { SchedulerSettings } from "./env.js";
 import { getJob, JOBS } from "./jobs/index.js";
 import { withJobLock } from "./lock.js";
 import { createSchedulerMetrics, registerMaintenanceQueueGauge } from "./metrics.js";
+import { type RedisLossWatch, watchRedisLoss } from "./redis-watch.js";
 
 export interface SchedulerDeps {
   db: Database;
@@ -47,8 +48,17 @@ export interface Scheduler {
   registry: Registry;
   /** Upserts every job scheduler (idempotent) and removes ones no longer declared. */
   declareSchedules(): Promise<ScheduleSpec[]>;
-  /** Declares the schedules and starts the worker that runs maintenance jobs. */
+  /**
+   * Declares the schedules and starts the worker that runs maintenance jobs, and (with the
+   * worker) the watch that notices Redis losing its data: it declares the schedules again and
+   * runs reconcile-messages in recovery mode at once (`recoverFromRedisLoss`).
+   */
   start(options?: { worker?: boolean }): Promise<void>;
+  /**
+   * What the watch does once per loss: reconcile-messages in recovery mode now and again
+   * after `RECOVERY_PASSES_MS` (rows caught mid-send need their sender to have given up).
+   */
+  recoverFromRedisLoss(): Promise<void>;
   /** Runs one job now, under its lock; never throws (the result says what happened). */
   runJob(name: string, options?: Partial<JobRunOptions>): Promise<RunResult>;
   /** Stops taking jobs, waits for the running ones, closes queues (not the connections). */
@@ -57,6 +67,13 @@ export interface Scheduler {
 
 /** Lock TTL per job: renewed while a run lasts, so it only matters when the holder dies. */
 const LOCK_TTL_MS = 60_000;
+
+/**
+ * When the recovery passes of reconcile-messages run after a Redis loss is noticed: at once
+ * (queued and scheduled rows), then twice more, so `sending` rows whose sender stopped on
+ * losing its lease are given back once RECOVERY_SENDING_GRACE_SECONDS have passed.
+ */
+export const RECOVERY_PASSES_MS = [0, 5_000, 15_000];
 
 export function createScheduler(deps: SchedulerDeps): Scheduler {
   const registry = deps.registry ?? new Registry();
@@ -93,6 +110,8 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     },
   };
   let worker: Worker | undefined;
+  let watch: RedisLossWatch | undefined;
+  const recoveryTimers = new Set<NodeJS.Timeout>();
 
   const runJob = async (name: string, options: Partial<JobRunOptions> = {}): Promise<RunResult> => {
     const job = getJob(name);
@@ -157,12 +176,29 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     return outcome.result === "success" ? outcome.summary : { skipped: outcome.reason };
   };
 
+  const recoveryPass = () => runJob("reconcile-messages", { trigger: "recovery" });
+
+  const recoverFromRedisLoss = async () => {
+    metrics.redisDataLosses.inc();
+    deps.logger.warn("Redis lost its data: re-enqueueing every accepted message now");
+    for (const delay of RECOVERY_PASSES_MS.slice(1)) {
+      const timer = setTimeout(() => {
+        recoveryTimers.delete(timer);
+        void recoveryPass();
+      }, delay);
+      timer.unref();
+      recoveryTimers.add(timer);
+    }
+    await recoveryPass();
+  };
+
   return {
     queue,
     ctx,
     registry,
     declareSchedules,
     runJob,
+    recoverFromRedisLoss,
     async start(options = {}) {
       await declareSchedules();
       if (options.worker === false || worker) return;
@@ -172,8 +208,25 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       });
       worker.on("error", (err) => deps.logger.error({ err }, "maintenance worker error"));
       await worker.waitUntilReady();
+      watch = watchRedisLoss({
+        redis: deps.redis,
+        prefix: deps.redisPrefix,
+        logger: deps.logger,
+        intervalMs: deps.settings.SCHEDULER_REDIS_CHECK_MS,
+        restore: async () => {
+          await declareSchedules();
+        },
+        recover: recoverFromRedisLoss,
+      });
+      // A first start on an empty Redis (or one that lost its data while no scheduler ran)
+      // finds no sentinel either: recovering then is cheap and covers the second case.
+      await watch.check();
     },
     async stop() {
+      await watch?.stop();
+      watch = undefined;
+      for (const timer of recoveryTimers) clearTimeout(timer);
+      recoveryTimers.clear();
       await closeQueue(worker);
       await Promise.allSettled([
         closeQueue(queue),

@@ -1,4 +1,9 @@
-import { consumeQuota, type QuotaResult, secondsToUtcMidnight } from "@wagate/core";
+import {
+  consumeQuota,
+  type QuotaResult,
+  quotaUnitsFromDb,
+  secondsToUtcMidnight,
+} from "@wagate/core";
 import type { Context } from "hono";
 import type { AccountPrincipal, AppDeps, AppEnv } from "./context.js";
 import { ApiError } from "./errors.js";
@@ -22,6 +27,8 @@ export function quotaHeaders(result: QuotaResult, now: Date): Record<string, str
 /**
  * Consumes one unit of the account's daily quota for its key mode. Refused → throws
  * 429 `quota_exceeded` carrying the headers. HTTP-free, so other callers can share it.
+ * A missing counter (first send of the UTC day, or Redis lost it) is rebuilt from the
+ * account's messages of that day before the send is admitted; see `consumeQuota`.
  */
 export async function checkQuota({
   deps,
@@ -36,6 +43,7 @@ export async function checkQuota({
     mode: account.mode,
     limit: account.maxMessagesPerDay,
     now,
+    unitsUsed: quotaUnitsFromDb(deps.db),
   });
   const headers = quotaHeaders(result, now);
   if (!result.allowed) {

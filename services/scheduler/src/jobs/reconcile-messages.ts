@@ -65,8 +65,13 @@ async function eachLimited<T>(items: T[], width: number, fn: (item: T) => Promis
  * again; and the worker moves a row to `sending` with a conditional UPDATE, so even a
  * duplicate job never sends twice.
  */
-async function requeueMissing(ctx: JobContext, status: "queued" | "scheduled", now: Date) {
-  const before = new Date(now.getTime() - ctx.settings.RECONCILE_GRACE_SECONDS * 1000);
+async function requeueMissing(
+  ctx: JobContext,
+  status: "queued" | "scheduled",
+  now: Date,
+  graceSeconds: number,
+) {
+  const before = new Date(now.getTime() - graceSeconds * 1000);
   let checked = 0;
   let requeued = 0;
   for await (const page of pendingRows(ctx, status, before)) {
@@ -107,8 +112,8 @@ async function requeueMissing(ctx: JobContext, status: "queued" | "scheduled", n
  * the session's queue: re-added when gone, re-added after removal when BullMQ already
  * finished it (completed or failed) while the row stayed `sending`.
  */
-async function requeueStalledSending(ctx: JobContext, now: Date) {
-  const cutoff = new Date(now.getTime() - ctx.settings.SENDING_TIMEOUT_SECONDS * 1000);
+async function requeueStalledSending(ctx: JobContext, now: Date, timeoutSeconds: number) {
+  const cutoff = new Date(now.getTime() - timeoutSeconds * 1000);
   const rows = await ctx.db
     .select({
       id: messages.id,
@@ -210,13 +215,24 @@ export const reconcileMessages: JobDefinition = {
     s.SCHEDULE_RECONCILE_MESSAGES === "off"
       ? []
       : [{ id: "reconcile-messages", pattern: s.SCHEDULE_RECONCILE_MESSAGES }],
-  run: async (ctx) => {
+  run: async (ctx, options) => {
     const now = ctx.now();
-    const queued = await requeueMissing(ctx, "queued", now);
-    const scheduled = await requeueMissing(ctx, "scheduled", now);
-    const sending = await requeueStalledSending(ctx, now);
+    // Right after a Redis loss every job is gone at once, so nothing needs to age first:
+    // re-adding a job the API is about to add is harmless (jobId = messageId, BullMQ keeps
+    // one), and a `sending` row only needs its sender to have lost the lease.
+    const recovery = options.trigger === "recovery";
+    const grace = recovery ? 0 : ctx.settings.RECONCILE_GRACE_SECONDS;
+    const sendingTimeout = recovery
+      ? ctx.settings.RECOVERY_SENDING_GRACE_SECONDS
+      : ctx.settings.SENDING_TIMEOUT_SECONDS;
+    const queued = await requeueMissing(ctx, "queued", now, grace);
+    const scheduled = await requeueMissing(ctx, "scheduled", now, grace);
+    const sending = await requeueStalledSending(ctx, now, sendingTimeout);
     const orphans = await failOrphans(ctx, now);
-    const webhooks = await requeueStalledWebhookDeliveries(ctx.db, ctx.webhookQueue(), { now });
+    const webhooks = await requeueStalledWebhookDeliveries(ctx.db, ctx.webhookQueue(), {
+      now,
+      ...(recovery ? { graceMs: 0 } : {}),
+    });
     return {
       queued_checked: queued.checked,
       queued_requeued: queued.requeued,

@@ -109,6 +109,7 @@ describe("/api/v1/users", () => {
         mode: "live",
         limit: 10,
         now: t.deps.now(),
+        unitsUsed: async () => 0,
       });
     }
     await consumeQuota(t.deps.redis, t.deps.redisPrefix, {
@@ -116,6 +117,7 @@ describe("/api/v1/users", () => {
       mode: "test",
       limit: 10,
       now: t.deps.now(),
+      unitsUsed: async () => 0,
     });
     const res = await send(t, "GET", `/api/v1/users/${account.userId}`, headers);
     expect(res.status).toBe(200);
