@@ -38,6 +38,8 @@ export const messageWireSchema = z.object({
   read_at: z.string().nullable(),
   failed_at: z.string().nullable(),
   cancelled_at: z.string().nullable(),
+  /** Only in webhooks: an inbound message fetched after its session reconnected. */
+  backfilled: z.boolean().optional(),
 });
 export type MessageWire = z.infer<typeof messageWireSchema>;
 

@@ -21,6 +21,10 @@ export interface WorkerMetrics {
   sendLatency: Histogram;
   ackLatency: Histogram<"status">;
   inbound: Counter;
+  /** Driver events (acks, inbound messages) parked, replayed and dropped (see EventInbox). */
+  eventsParked: Counter<"event">;
+  eventsReplayed: Counter<"event">;
+  eventsDropped: Counter<"event" | "reason">;
 }
 
 /** Worker metrics on `registry`; gauges are computed on scrape from `sources`. */
@@ -47,6 +51,24 @@ export function createWorkerMetrics(registry: Registry, sources: MetricsSources)
   const inbound = new Counter({
     name: "wagate_messages_received_total",
     help: "Inbound messages recorded.",
+    registers: [registry],
+  });
+  const eventsParked = new Counter({
+    name: "wagate_worker_events_parked_total",
+    help: "Driver events (ack, message) whose handling failed and were parked for replay.",
+    labelNames: ["event"] as const,
+    registers: [registry],
+  });
+  const eventsReplayed = new Counter({
+    name: "wagate_worker_events_replayed_total",
+    help: "Parked driver events handled on replay.",
+    labelNames: ["event"] as const,
+    registers: [registry],
+  });
+  const eventsDropped = new Counter({
+    name: "wagate_worker_events_dropped_total",
+    help: "Driver events given up: park full in Redis and memory, or failing while Postgres answers.",
+    labelNames: ["event", "reason"] as const,
     registers: [registry],
   });
   new Gauge({
@@ -90,5 +112,13 @@ export function createWorkerMetrics(registry: Registry, sources: MetricsSources)
     help: "Age of the oldest waiting send job across the owned sessions.",
     registers: [registry],
   });
-  return { messages, sendLatency, ackLatency, inbound };
+  return {
+    messages,
+    sendLatency,
+    ackLatency,
+    inbound,
+    eventsParked,
+    eventsReplayed,
+    eventsDropped,
+  };
 }

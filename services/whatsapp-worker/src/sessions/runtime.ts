@@ -5,6 +5,8 @@ import { Queue, Worker } from "bullmq";
 import { eq } from "drizzle-orm";
 import type { WorkerContext } from "../context.js";
 import type { WhatsAppDriver } from "../drivers/types.js";
+import { type DriverEvent, EventInbox } from "../events/inbox.js";
+import { untilDatabaseAnswers } from "../events/retry.js";
 import { resolvePacing, SessionPacer } from "../send/pacing.js";
 import { runSendJob, type SendSession } from "../send/processor.js";
 import { publishQr, publishSessionStatus } from "./publish.js";
@@ -31,6 +33,7 @@ export class SessionRuntime {
   private readonly abort = new AbortController();
   private readonly pacer: SessionPacer;
   private readonly acks: AckApplier;
+  private readonly inbox: EventInbox;
   private phoneNumber: string | null;
   private stopped = false;
   private lifecycle: Promise<void> = Promise.resolve();
@@ -58,7 +61,21 @@ export class SessionRuntime {
       isReady: () => this.status === "ready",
       flushPendingAcks: (waMessageId) => this.acks.flush(waMessageId),
     };
-    this.acks = new AckApplier(ctx, this.sendSession);
+    this.acks = new AckApplier(ctx, this.sendSession, (ack) =>
+      this.inbox.submit({ kind: "ack", ack }),
+    );
+    this.inbox = new EventInbox(ctx, row.id, (event) => this.handleEvent(event));
+  }
+
+  /** Applies one ack or inbound message; throws when Postgres fails (the inbox retries). */
+  private async handleEvent(event: DriverEvent): Promise<void> {
+    if (event.kind === "ack") {
+      await this.acks.push(event.ack);
+      return;
+    }
+    const session = { ...this.row, sessionId: this.sessionId, phoneNumber: this.phoneNumber };
+    const backfilled = event.backfilled ? { backfilled: true } : {};
+    if (await recordInbound(this.ctx, session, event.message, backfilled)) this.touchActive();
   }
 
   private requireDriver(): WhatsAppDriver {
@@ -114,17 +131,13 @@ export class SessionRuntime {
     driver.on("state", (state) =>
       this.ctx.logger.debug({ sessionId: this.sessionId, state }, "driver state"),
     );
-    driver.on("ack", (ack) => this.guard("ack", () => this.acks.push(ack), false));
-    driver.on("message", (message) =>
-      this.guard(
-        "message",
-        async () => {
-          const session = { ...this.row, sessionId: this.sessionId, phoneNumber: this.phoneNumber };
-          if (await recordInbound(this.ctx, session, message)) this.touchActive();
-        },
-        false,
-      ),
-    );
+    driver.on("ack", (ack) => {
+      if (!this.stopped) this.inbox.submit({ kind: "ack", ack });
+    });
+    driver.on("message", (message) => {
+      if (!this.stopped) this.inbox.submit({ kind: "message", message });
+    });
+    this.inbox.start();
     await driver.start();
   }
 
@@ -148,22 +161,24 @@ export class SessionRuntime {
   }
 
   /**
-   * Runs `fn` for a driver event unless stopped; a failure is logged, never thrown.
-   * Lifecycle events (qr, ready, disconnected, ...) run one after another in arrival order,
-   * so a late QR write can never overwrite `ready`; acks and inbound messages run at once.
+   * Runs a lifecycle event's `fn` (qr, ready, disconnected, ...) unless stopped, one after
+   * another in arrival order, so a late QR write can never overwrite `ready`. While Postgres
+   * does not answer, `fn` is retried with backoff (it only writes what it would write again);
+   * a failure with the database answering is logged. Acks and inbound messages go through
+   * the `EventInbox` instead.
    */
-  private guard(event: string, fn: () => Promise<void>, ordered = true): void {
+  private guard(event: string, fn: () => Promise<void>): void {
     if (this.stopped) return;
     const log = (error: unknown) =>
       this.ctx.logger.error(
         { err: error, sessionId: this.sessionId, event },
         "driver event handling failed",
       );
-    if (!ordered) {
-      fn().catch(log);
-      return;
-    }
-    this.lifecycle = this.lifecycle.then(() => (this.stopped ? undefined : fn())).catch(log);
+    this.lifecycle = this.lifecycle
+      .then(() =>
+        this.stopped ? undefined : untilDatabaseAnswers(this.ctx, fn, this.abort.signal),
+      )
+      .catch(log);
   }
 
   private async setStatus(
@@ -249,6 +264,7 @@ export class SessionRuntime {
     this.stopped = true;
     clearTimeout(this.reconnectTimer);
     this.abort.abort();
+    await this.inbox.stop();
     const hard = mode === "crash" || mode === "lost";
     // Graceful: let the in-flight send finish and be recorded; hard: drop it (the job stays
     // in BullMQ and the next owner picks it up after its lock expires).

@@ -1,0 +1,58 @@
+import { EventEmitter } from "node:events";
+import type {
+  DriverEvents,
+  DriverSession,
+  SendResult,
+  WhatsAppDriver,
+} from "../src/drivers/types.js";
+
+/**
+ * A driver the test moves by hand: `start()` reports `ready` at once (or fails with
+ * `startError`), and the test emits acks, inbound messages and disconnects on it.
+ */
+export class StubDriver extends EventEmitter<DriverEvents> implements WhatsAppDriver {
+  readonly kind = "simulator" as const;
+  started = 0;
+  stopped = 0;
+  startError: Error | null = null;
+
+  constructor(readonly session: DriverSession) {
+    super();
+  }
+
+  async start(): Promise<void> {
+    this.started += 1;
+    if (this.startError) throw this.startError;
+    queueMicrotask(() => this.emit("ready", { phoneNumber: "+213555000111" }));
+  }
+  async stop(): Promise<void> {
+    this.stopped += 1;
+  }
+  async logout(): Promise<void> {}
+  async sendText(): Promise<SendResult> {
+    return { waMessageId: `wa-${Date.now()}` };
+  }
+  async sendMedia(): Promise<SendResult> {
+    return { waMessageId: `wa-${Date.now()}` };
+  }
+  async getState(): Promise<string | null> {
+    return "CONNECTED";
+  }
+  async findSent(): Promise<SendResult | null> {
+    return null;
+  }
+}
+
+/** A driver factory handing out `StubDriver`s; `latest` is the last one made. */
+export function stubDrivers() {
+  const made: StubDriver[] = [];
+  return {
+    made,
+    latest: () => made.at(-1)!,
+    factory: (session: DriverSession) => {
+      const driver = new StubDriver(session);
+      made.push(driver);
+      return driver;
+    },
+  };
+}
