@@ -51,6 +51,8 @@ export const sessionWireSchema = z.object({
   phone_number: z.string().nullable(),
   connected_at: z.string().nullable(),
   last_active_at: z.string().nullable(),
+  /** Only in `session.status` webhooks: why the session is failed or disconnected. */
+  last_error: z.string().nullable().optional(),
 });
 export type SessionWire = z.infer<typeof sessionWireSchema>;
 

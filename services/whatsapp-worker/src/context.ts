@@ -36,8 +36,14 @@ export interface WorkerOptions {
   stalledIntervalMs: number;
   /** How long a QR stays valid in Redis. Default 60000 ms. */
   qrTtlMs: number;
-  /** A session still disconnected after this long has its driver reopened. Default 10000 ms. */
+  /**
+   * A failed or disconnected session is restarted after this long, then after twice as long
+   * each time (at most `restartMaxDelayMs`), up to `restartMaxAttempts` restarts without
+   * reaching `ready`; then it stays `failed`. Defaults 10000 ms, 300000 ms, 8.
+   */
   reconnectDelayMs: number;
+  restartMaxDelayMs: number;
+  restartMaxAttempts: number;
 }
 
 export const DEFAULT_WORKER_OPTIONS: Omit<WorkerOptions, "pacing" | "simulatorPacing"> = {
@@ -53,6 +59,8 @@ export const DEFAULT_WORKER_OPTIONS: Omit<WorkerOptions, "pacing" | "simulatorPa
   stalledIntervalMs: 15_000,
   qrTtlMs: 60_000,
   reconnectDelayMs: 10_000,
+  restartMaxDelayMs: 300_000,
+  restartMaxAttempts: 8,
 };
 
 /** What every part of the worker reads: dependencies plus resolved options. */

@@ -56,6 +56,9 @@ await runMain("worker", async () => {
       sendMaxAttempts: env.SEND_MAX_ATTEMPTS,
       mediaMaxBytes: env.MEDIA_MAX_BYTES,
       allowPrivateUrls: env.WEBHOOK_ALLOW_PRIVATE,
+      reconnectDelayMs: env.SESSION_RESTART_DELAY_MS,
+      restartMaxDelayMs: env.SESSION_RESTART_MAX_DELAY_MS,
+      restartMaxAttempts: env.SESSION_RESTART_MAX_ATTEMPTS,
     },
   });
   await worker.start();

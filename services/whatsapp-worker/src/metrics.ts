@@ -25,6 +25,9 @@ export interface WorkerMetrics {
   eventsParked: Counter<"event">;
   eventsReplayed: Counter<"event">;
   eventsDropped: Counter<"event" | "reason">;
+  /** Automatic restarts of failed/disconnected sessions, and sessions left failed at the cap. */
+  sessionRestarts: Counter;
+  sessionGaveUp: Counter;
 }
 
 /** Worker metrics on `registry`; gauges are computed on scrape from `sources`. */
@@ -69,6 +72,16 @@ export function createWorkerMetrics(registry: Registry, sources: MetricsSources)
     name: "wagate_worker_events_dropped_total",
     help: "Driver events given up: park full in Redis and memory, or failing while Postgres answers.",
     labelNames: ["event", "reason"] as const,
+    registers: [registry],
+  });
+  const sessionRestarts = new Counter({
+    name: "wagate_session_restarts_total",
+    help: "Automatic restarts of failed or unexpectedly disconnected sessions.",
+    registers: [registry],
+  });
+  const sessionGaveUp = new Counter({
+    name: "wagate_session_restarts_exhausted_total",
+    help: "Sessions left failed after SESSION_RESTART_MAX_ATTEMPTS restarts.",
     registers: [registry],
   });
   new Gauge({
@@ -120,5 +133,7 @@ export function createWorkerMetrics(registry: Registry, sources: MetricsSources)
     eventsParked,
     eventsReplayed,
     eventsDropped,
+    sessionRestarts,
+    sessionGaveUp,
   };
 }

@@ -14,6 +14,8 @@ export class StubDriver extends EventEmitter<DriverEvents> implements WhatsAppDr
   readonly kind = "simulator" as const;
   started = 0;
   stopped = 0;
+  /** When each `start()` was called (ms). */
+  startedAt: number[] = [];
   startError: Error | null = null;
 
   constructor(readonly session: DriverSession) {
@@ -22,6 +24,7 @@ export class StubDriver extends EventEmitter<DriverEvents> implements WhatsAppDr
 
   async start(): Promise<void> {
     this.started += 1;
+    this.startedAt.push(Date.now());
     if (this.startError) throw this.startError;
     queueMicrotask(() => this.emit("ready", { phoneNumber: "+213555000111" }));
   }
@@ -46,13 +49,18 @@ export class StubDriver extends EventEmitter<DriverEvents> implements WhatsAppDr
 /** A driver factory handing out `StubDriver`s; `latest` is the last one made. */
 export function stubDrivers() {
   const made: StubDriver[] = [];
-  return {
+  const stubs = {
     made,
+    /** Given to every new driver. */
+    startError: null as Error | null,
     latest: () => made.at(-1)!,
+    of: (sessionId: string) => made.filter((d) => d.session.id === sessionId).at(-1),
     factory: (session: DriverSession) => {
       const driver = new StubDriver(session);
+      driver.startError = stubs.startError;
       made.push(driver);
       return driver;
     },
   };
+  return stubs;
 }

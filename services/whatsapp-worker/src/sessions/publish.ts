@@ -45,7 +45,7 @@ export async function publishSessionStatus(
       await emit({
         userId: updated.userId,
         type: "session.status",
-        data: toSessionWire(updated),
+        data: { ...toSessionWire(updated), last_error: updated.lastError },
         now,
       });
     }

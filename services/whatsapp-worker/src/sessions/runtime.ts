@@ -14,6 +14,8 @@ import { AckApplier, recordInbound } from "./traffic.js";
 
 type SessionRow = typeof whatsappSessions.$inferSelect;
 
+const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
 /**
  * How a session stops: `destroy` closes it and keeps the auth (shutdown, handover), `logout`
  * forgets the auth, `lost` is a lease lost to another worker, `crash` imitates a dead process
@@ -37,7 +39,10 @@ export class SessionRuntime {
   private phoneNumber: string | null;
   private stopped = false;
   private lifecycle: Promise<void> = Promise.resolve();
-  private reconnectTimer: NodeJS.Timeout | undefined;
+  private restartTimer: NodeJS.Timeout | undefined;
+  /** Restarts since the session was last `ready`. */
+  private restarts = 0;
+  private gaveUp = false;
   private lastTouch = 0;
   private readonly sendSession: SendSession;
 
@@ -83,18 +88,39 @@ export class SessionRuntime {
     return this.driver;
   }
 
-  /** Loads the account's pacing, opens the driver and wires its events. */
+  /**
+   * Loads the account's pacing, opens the driver and wires its events. A start that fails
+   * leaves the session `failed` and in the hands of the restart backoff (see `restartLater`):
+   * the lease stays here, so the session is not bounced between workers.
+   */
   async start(): Promise<void> {
-    const [account] = await this.ctx.db
-      .select({ pacing: users.pacing })
-      .from(users)
-      .where(eq(users.id, this.row.userId));
-    if (this.row.driver === "webjs") {
-      this.pacer.setPolicy(resolvePacing(this.ctx.options.pacing, account?.pacing));
-    } else if (account?.pacing) {
-      this.pacer.setPolicy(resolvePacing(this.ctx.options.simulatorPacing, account.pacing));
+    this.inbox.start();
+    try {
+      const [account] = await this.ctx.db
+        .select({ pacing: users.pacing })
+        .from(users)
+        .where(eq(users.id, this.row.userId));
+      if (this.row.driver === "webjs") {
+        this.pacer.setPolicy(resolvePacing(this.ctx.options.pacing, account?.pacing));
+      } else if (account?.pacing) {
+        this.pacer.setPolicy(resolvePacing(this.ctx.options.simulatorPacing, account.pacing));
+      }
+      await this.setStatus("starting");
+      await this.openDriver();
+    } catch (error) {
+      this.ctx.logger.error({ err: error, sessionId: this.sessionId }, "session failed to start");
+      this.guard("start_failure", () => this.failed(`start failed: ${errorText(error)}`));
     }
-    await this.setStatus("starting");
+  }
+
+  /** Creates the driver on first use (wiring its events) and starts it. */
+  private async openDriver(): Promise<void> {
+    if (this.stopped) return;
+    const driver = this.driver ?? this.createDriver();
+    await driver.start();
+  }
+
+  private createDriver(): WhatsAppDriver {
     const driver = this.ctx.driverFactory({
       id: this.row.id,
       userId: this.row.userId,
@@ -104,29 +130,31 @@ export class SessionRuntime {
     this.driver = driver;
     driver.on("qr", (qr) =>
       this.guard("qr", async () => {
+        // Waiting for a scan is not a failure: no restart while a QR is shown.
+        clearTimeout(this.restartTimer);
         if (this.status !== "qr") await this.setStatus("qr");
         await publishQr(this.ctx, this.sessionId, qr);
       }),
     );
     driver.on("ready", ({ phoneNumber }) =>
       this.guard("ready", async () => {
+        clearTimeout(this.restartTimer);
         this.phoneNumber = phoneNumber ?? this.phoneNumber;
         await this.setStatus("ready", { phoneNumber: this.phoneNumber });
+        this.restarts = 0;
         await this.startSending();
       }),
     );
     driver.on("disconnected", (reason) =>
       this.guard("disconnected", async () => {
         await this.sendWorker?.pause(true);
-        await this.setStatus("disconnected", { lastError: `disconnected: ${reason}` });
-        this.scheduleReconnect();
+        const lastError = `disconnected: ${reason}`;
+        await this.setStatus("disconnected", { lastError });
+        await this.restartLater(lastError);
       }),
     );
     driver.on("auth_failure", (message) =>
-      this.guard("auth_failure", async () => {
-        await this.sendWorker?.pause(true);
-        await this.setStatus("failed", { lastError: `authentication failed: ${message}` });
-      }),
+      this.guard("auth_failure", () => this.failed(`authentication failed: ${message}`)),
     );
     driver.on("state", (state) =>
       this.ctx.logger.debug({ sessionId: this.sessionId, state }, "driver state"),
@@ -137,27 +165,74 @@ export class SessionRuntime {
     driver.on("message", (message) => {
       if (!this.stopped) this.inbox.submit({ kind: "message", message });
     });
-    this.inbox.start();
-    await driver.start();
+    return driver;
+  }
+
+  /** The session is `failed` with `reason`; a restart follows (within the cap). */
+  private async failed(reason: string): Promise<void> {
+    await this.sendWorker?.pause(true);
+    await this.setStatus("failed", { lastError: reason });
+    await this.restartLater(reason);
   }
 
   /**
-   * A session still disconnected after `reconnectDelayMs` gets its driver reopened (auth
-   * kept; a logged-out device shows a new QR). A driver that recovers by itself (the webjs
-   * watchdog) is `ready` again by then and is left alone.
+   * Schedules the next restart of a failed or disconnected session: the first after
+   * `reconnectDelayMs`, each next one twice as late (at most `restartMaxDelayMs`). After
+   * `restartMaxAttempts` restarts without reaching `ready`, the session stays `failed` with
+   * the reason (its driver closed, its lease kept) until it is started again. A driver that
+   * recovers by itself (the webjs watchdog) is `ready` by then and is left alone.
    */
-  private scheduleReconnect(): void {
-    clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = setTimeout(() => {
-      this.guard("reconnect", async () => {
-        if (this.status !== "disconnected" || !this.driver) return;
-        this.ctx.logger.info({ sessionId: this.sessionId }, "reopening a disconnected session");
-        await this.driver.stop().catch(() => {});
-        await this.setStatus("starting");
-        await this.driver.start();
-      });
-    }, this.ctx.options.reconnectDelayMs);
-    this.reconnectTimer.unref();
+  private async restartLater(reason: string): Promise<void> {
+    if (this.stopped) return;
+    clearTimeout(this.restartTimer);
+    const { reconnectDelayMs, restartMaxDelayMs, restartMaxAttempts } = this.ctx.options;
+    if (this.restarts >= restartMaxAttempts) {
+      await this.giveUp(reason);
+      return;
+    }
+    const delay = Math.min(restartMaxDelayMs, reconnectDelayMs * 2 ** this.restarts);
+    this.restarts += 1;
+    const attempt = this.restarts;
+    this.restartTimer = setTimeout(
+      () => this.guard("restart", () => this.restart(attempt, reason)),
+      delay,
+    );
+    this.restartTimer.unref();
+  }
+
+  private async restart(attempt: number, reason: string): Promise<void> {
+    if (this.status === "ready" || this.status === "qr") return;
+    this.ctx.logger.info(
+      { sessionId: this.sessionId, attempt, reason },
+      "restarting a failed or disconnected session",
+    );
+    this.ctx.metrics.sessionRestarts.inc();
+    await this.driver?.stop().catch(() => {});
+    await this.setStatus("starting");
+    try {
+      await this.openDriver();
+    } catch (error) {
+      await this.failed(`restart ${attempt} failed: ${errorText(error)}`);
+    }
+  }
+
+  private async giveUp(reason: string): Promise<void> {
+    this.gaveUp = true;
+    const max = this.ctx.options.restartMaxAttempts;
+    this.ctx.logger.error(
+      { sessionId: this.sessionId, restarts: max, reason },
+      "session restarts exhausted; it stays failed until started again",
+    );
+    this.ctx.metrics.sessionGaveUp.inc();
+    await this.driver?.stop().catch(() => {});
+    await this.setStatus("failed", {
+      lastError: `gave up after ${max} restarts: ${reason}`.slice(0, 1000),
+    });
+  }
+
+  /** True once the restarts are exhausted (a `start` command reopens the session). */
+  get exhausted(): boolean {
+    return this.gaveUp;
   }
 
   /**
@@ -262,7 +337,7 @@ export class SessionRuntime {
   async stop(mode: StopMode): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    clearTimeout(this.reconnectTimer);
+    clearTimeout(this.restartTimer);
     this.abort.abort();
     await this.inbox.stop();
     const hard = mode === "crash" || mode === "lost";
