@@ -44,6 +44,14 @@ export interface WorkerOptions {
   reconnectDelayMs: number;
   restartMaxDelayMs: number;
   restartMaxAttempts: number;
+  /**
+   * A ready session's browser (webjs) is checked every `browserCheckMs` and recycled (auth
+   * kept) when its process tree uses more than `browserMaxMemoryBytes` or is older than
+   * `browserMaxAgeMs` (0: no limit). Defaults 30000 ms, 0, 0.
+   */
+  browserCheckMs: number;
+  browserMaxMemoryBytes: number;
+  browserMaxAgeMs: number;
 }
 
 export const DEFAULT_WORKER_OPTIONS: Omit<WorkerOptions, "pacing" | "simulatorPacing"> = {
@@ -61,6 +69,9 @@ export const DEFAULT_WORKER_OPTIONS: Omit<WorkerOptions, "pacing" | "simulatorPa
   reconnectDelayMs: 10_000,
   restartMaxDelayMs: 300_000,
   restartMaxAttempts: 8,
+  browserCheckMs: 30_000,
+  browserMaxMemoryBytes: 0,
+  browserMaxAgeMs: 0,
 };
 
 /** What every part of the worker reads: dependencies plus resolved options. */

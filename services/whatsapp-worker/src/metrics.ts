@@ -14,6 +14,8 @@ export interface MetricsSources {
   sessionsOwned: () => number;
   /** Sampled on scrape: one entry per owned session's send queue. */
   sendQueues: () => Promise<QueueSample[]>;
+  /** Sampled on scrape: resident memory of each owned session's browser (webjs only). */
+  browserMemory: () => Promise<Array<{ sessionId: string; bytes: number }>>;
 }
 
 export interface WorkerMetrics {
@@ -28,6 +30,7 @@ export interface WorkerMetrics {
   /** Automatic restarts of failed/disconnected sessions, and sessions left failed at the cap. */
   sessionRestarts: Counter;
   sessionGaveUp: Counter;
+  browserRecycles: Counter<"reason">;
 }
 
 /** Worker metrics on `registry`; gauges are computed on scrape from `sources`. */
@@ -84,6 +87,23 @@ export function createWorkerMetrics(registry: Registry, sources: MetricsSources)
     help: "Sessions left failed after SESSION_RESTART_MAX_ATTEMPTS restarts.",
     registers: [registry],
   });
+  const browserRecycles = new Counter({
+    name: "wagate_session_browser_recycles_total",
+    help: "Session browsers replaced for exceeding SESSION_BROWSER_MAX_MEMORY_MB or _MAX_AGE_MS.",
+    labelNames: ["reason"] as const,
+    registers: [registry],
+  });
+  new Gauge({
+    name: "wagate_session_browser_memory_bytes",
+    help: "Resident memory of each owned session's Chromium process tree (from /proc).",
+    labelNames: ["session"] as const,
+    registers: [registry],
+    async collect() {
+      const samples = await sources.browserMemory().catch(() => []);
+      this.reset();
+      for (const { sessionId, bytes } of samples) this.set({ session: sessionId }, bytes);
+    },
+  });
   new Gauge({
     name: "wagate_sessions",
     help: "Sessions owned by this worker, by status.",
@@ -135,5 +155,6 @@ export function createWorkerMetrics(registry: Registry, sources: MetricsSources)
     eventsDropped,
     sessionRestarts,
     sessionGaveUp,
+    browserRecycles,
   };
 }

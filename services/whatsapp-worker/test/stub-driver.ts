@@ -17,6 +17,10 @@ export class StubDriver extends EventEmitter<DriverEvents> implements WhatsAppDr
   /** When each `start()` was called (ms). */
   startedAt: number[] = [];
   startError: Error | null = null;
+  /** What `browserMemoryBytes()` reports, and the recycles asked for. */
+  memoryBytes = 0;
+  openedAt = Date.now();
+  recycles: string[] = [];
 
   constructor(readonly session: DriverSession) {
     super();
@@ -43,6 +47,16 @@ export class StubDriver extends EventEmitter<DriverEvents> implements WhatsAppDr
   }
   async findSent(): Promise<SendResult | null> {
     return null;
+  }
+  async browserMemoryBytes(): Promise<number> {
+    return this.memoryBytes;
+  }
+  async recycle(reason: string): Promise<void> {
+    this.recycles.push(reason);
+    this.memoryBytes = 0;
+    this.openedAt = Date.now();
+    this.emit("disconnected", reason);
+    queueMicrotask(() => this.emit("ready", { phoneNumber: "+213555000111" }));
   }
 }
 

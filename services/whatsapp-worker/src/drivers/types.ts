@@ -112,6 +112,12 @@ export interface WhatsAppDriver extends EventEmitter<DriverEvents> {
   getState(): Promise<string | null>;
   /** Looks for an earlier attempt of this send that reached WhatsApp (null: not found). */
   findSent(input: FindSentInput): Promise<SendResult | null>;
+  /** Drivers with a browser (webjs): resident memory of its process tree in bytes. */
+  browserMemoryBytes?(): Promise<number>;
+  /** Drivers with a browser: when the current one was opened (ms since the epoch). */
+  readonly openedAt?: number;
+  /** Drivers with a browser: replaces it keeping the auth (`disconnected`, then `ready`). */
+  recycle?(reason: string): Promise<void>;
 }
 
 export interface DriverSession {

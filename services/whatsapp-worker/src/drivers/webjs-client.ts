@@ -20,6 +20,9 @@ export interface WebjsMessage {
 /** The part of whatsapp-web.js `Client` the driver uses (tests pass a fake EventEmitter). */
 export interface WebjsClient extends EventEmitter {
   info?: { wid?: { user?: string } } | undefined;
+  /** Set by `initialize()` once the browser is up (puppeteer Browser and Page). */
+  pupBrowser?: { on(event: "disconnected", listener: () => void): unknown } | null;
+  pupPage?: { on(event: "error", listener: (error: Error) => void): unknown } | null;
   initialize(): Promise<void>;
   destroy(): Promise<void>;
   logout(): Promise<void>;

@@ -40,6 +40,7 @@ export class SessionRuntime {
   private stopped = false;
   private lifecycle: Promise<void> = Promise.resolve();
   private restartTimer: NodeJS.Timeout | undefined;
+  private browserTimer: NodeJS.Timeout | undefined;
   /** Restarts since the session was last `ready`. */
   private restarts = 0;
   private gaveUp = false;
@@ -95,6 +96,15 @@ export class SessionRuntime {
    */
   async start(): Promise<void> {
     this.inbox.start();
+    const { browserCheckMs, browserMaxMemoryBytes, browserMaxAgeMs } = this.ctx.options;
+    if (browserMaxMemoryBytes > 0 || browserMaxAgeMs > 0) {
+      this.browserTimer = setInterval(() => {
+        this.checkBrowser().catch((error) =>
+          this.ctx.logger.warn({ err: error, sessionId: this.sessionId }, "browser check failed"),
+        );
+      }, browserCheckMs);
+      this.browserTimer.unref();
+    }
     try {
       const [account] = await this.ctx.db
         .select({ pacing: users.pacing })
@@ -111,6 +121,38 @@ export class SessionRuntime {
       this.ctx.logger.error({ err: error, sessionId: this.sessionId }, "session failed to start");
       this.guard("start_failure", () => this.failed(`start failed: ${errorText(error)}`));
     }
+  }
+
+  /** Resident memory of the session's browser; null for drivers without one. */
+  async browserMemoryBytes(): Promise<number | null> {
+    const driver = this.driver;
+    if (!driver?.browserMemoryBytes) return null;
+    return driver.browserMemoryBytes().catch(() => null);
+  }
+
+  /** Recycles a ready session's browser above the memory limit or past the age limit. */
+  private async checkBrowser(): Promise<void> {
+    const driver = this.driver;
+    if (this.stopped || this.status !== "ready" || !driver?.recycle) return;
+    const { browserMaxMemoryBytes, browserMaxAgeMs } = this.ctx.options;
+    let reason: "memory" | "age" | null = null;
+    let detail = "";
+    if (browserMaxMemoryBytes > 0 && driver.browserMemoryBytes) {
+      const bytes = await driver.browserMemoryBytes();
+      if (bytes > browserMaxMemoryBytes) {
+        reason = "memory";
+        detail = `browser uses ${Math.round(bytes / 1048576)} MiB (limit ${Math.round(browserMaxMemoryBytes / 1048576)} MiB)`;
+      }
+    }
+    const age = driver.openedAt ? Date.now() - driver.openedAt : 0;
+    if (!reason && browserMaxAgeMs > 0 && age > browserMaxAgeMs) {
+      reason = "age";
+      detail = `browser open for ${Math.round(age / 1000)} s (limit ${Math.round(browserMaxAgeMs / 1000)} s)`;
+    }
+    if (!reason) return;
+    this.ctx.logger.info({ sessionId: this.sessionId, reason: detail }, "recycling the browser");
+    this.ctx.metrics.browserRecycles.inc({ reason });
+    await driver.recycle(`recycled: ${detail}`);
   }
 
   /** Creates the driver on first use (wiring its events) and starts it. */
@@ -338,6 +380,7 @@ export class SessionRuntime {
     if (this.stopped) return;
     this.stopped = true;
     clearTimeout(this.restartTimer);
+    clearInterval(this.browserTimer);
     this.abort.abort();
     await this.inbox.stop();
     const hard = mode === "crash" || mode === "lost";
