@@ -116,6 +116,11 @@ export interface WhatsAppDriver extends EventEmitter<DriverEvents> {
   browserMemoryBytes?(): Promise<number>;
   /** Drivers with a browser: when the current one was opened (ms since the epoch). */
   readonly openedAt?: number;
+  /**
+   * Drivers that can read chat history (webjs): inbound 1:1 messages received since `since`
+   * on recent chats, oldest first, for the backfill after a reconnect.
+   */
+  fetchMissed?(since: Date): Promise<InboundMessage[]>;
   /** Drivers with a browser: replaces it keeping the auth (`disconnected`, then `ready`). */
   recycle?(reason: string): Promise<void>;
 }

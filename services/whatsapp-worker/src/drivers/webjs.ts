@@ -6,6 +6,7 @@ import {
   ackFromWebjs,
   type DriverEvents,
   type FindSentInput,
+  type InboundMessage,
   SendError,
   type SendMediaInput,
   type SendResult,
@@ -64,6 +65,22 @@ const TYPE_MAP: Record<string, MessageType> = {
 };
 
 const jidToE164 = (jid: string) => `+${jid.split("@")[0]!.split(":")[0]}`;
+
+/** An inbound 1:1 message as the driver reports it; null for ours, groups, status, channels. */
+function toInbound(message: WebjsMessage): InboundMessage | null {
+  if (message.fromMe || !message.from.endsWith("@c.us")) return null;
+  return {
+    waMessageId: message.id._serialized,
+    from: jidToE164(message.from),
+    type: TYPE_MAP[message.type] ?? "other",
+    text: message.body || null,
+    at: new Date(message.timestamp * 1000),
+  };
+}
+
+/** Backfill bounds: the most recently active 1:1 chats, and messages read per chat. */
+const BACKFILL_CHATS = 50;
+const BACKFILL_PER_CHAT = 100;
 
 /** A live WhatsApp session through whatsapp-web.js. */
 export class WebjsDriver extends EventEmitter<DriverEvents> implements WhatsAppDriver {
@@ -153,14 +170,8 @@ export class WebjsDriver extends EventEmitter<DriverEvents> implements WhatsAppD
       if (status) this.emit("ack", { waMessageId: message.id._serialized, status, at: new Date() });
     });
     client.on("message", (message: WebjsMessage) => {
-      if (message.fromMe || !message.from.endsWith("@c.us")) return; // groups, status, channels: not ours
-      this.emit("message", {
-        waMessageId: message.id._serialized,
-        from: jidToE164(message.from),
-        type: TYPE_MAP[message.type] ?? "other",
-        text: message.body || null,
-        at: new Date(message.timestamp * 1000),
-      });
+      const inbound = toInbound(message);
+      if (inbound) this.emit("message", inbound);
     });
     client.on("disconnected", (reason: string) => {
       this.ready = false;
@@ -306,6 +317,32 @@ export class WebjsDriver extends EventEmitter<DriverEvents> implements WhatsAppD
     } catch (error) {
       throw classifySendError(error);
     }
+  }
+
+  /**
+   * Inbound 1:1 messages since `since` on the chats active since then (at most
+   * `BACKFILL_CHATS` chats, `BACKFILL_PER_CHAT` messages each), oldest first.
+   */
+  async fetchMissed(since: Date): Promise<InboundMessage[]> {
+    const client = this.readyClient();
+    const after = since.getTime() / 1000;
+    const chats = (await client.getChats())
+      .filter(
+        (chat) =>
+          !chat.isGroup &&
+          chat.id?._serialized.endsWith("@c.us") &&
+          (chat.timestamp ?? Number.POSITIVE_INFINITY) >= after,
+      )
+      .sort((a, b) => (b.timestamp ?? 0) - (a.timestamp ?? 0))
+      .slice(0, BACKFILL_CHATS);
+    const missed: InboundMessage[] = [];
+    for (const chat of chats) {
+      for (const message of await chat.fetchMessages({ limit: BACKFILL_PER_CHAT })) {
+        const inbound = message.timestamp >= after ? toInbound(message) : null;
+        if (inbound) missed.push(inbound);
+      }
+    }
+    return missed.sort((a, b) => a.at.getTime() - b.at.getTime());
   }
 
   /**

@@ -24,6 +24,8 @@ const errorText = (error: unknown) => (error instanceof Error ? error.message : 
 export type StopMode = "destroy" | "logout" | "lost" | "crash";
 
 const ACTIVE_TOUCH_MS = 30_000;
+/** The backfill reads a little before the session went down (clocks, in-flight events). */
+const BACKFILL_MARGIN_MS = 60_000;
 
 /** One session this worker owns: its driver, its send consumer and its pacer. */
 export class SessionRuntime {
@@ -41,6 +43,11 @@ export class SessionRuntime {
   private lifecycle: Promise<void> = Promise.resolve();
   private restartTimer: NodeJS.Timeout | undefined;
   private browserTimer: NodeJS.Timeout | undefined;
+  /**
+   * Since when the session may have missed inbound messages: when it last left `ready`, or
+   * for a fresh claim of a session linked before, the row's `last_active_at`.
+   */
+  private downSince: Date | null;
   /** Restarts since the session was last `ready`. */
   private restarts = 0;
   private gaveUp = false;
@@ -54,6 +61,7 @@ export class SessionRuntime {
   ) {
     this.sessionId = row.id;
     this.phoneNumber = row.phoneNumber;
+    this.downSince = row.connectedAt ? (row.lastActiveAt ?? row.connectedAt) : null;
     this.pacer = new SessionPacer(
       row.driver === "simulator" ? ctx.options.simulatorPacing : ctx.options.pacing,
     );
@@ -185,11 +193,15 @@ export class SessionRuntime {
         await this.setStatus("ready", { phoneNumber: this.phoneNumber });
         this.restarts = 0;
         await this.startSending();
+        const since = this.downSince;
+        this.downSince = null;
+        if (since) void this.backfill(since);
       }),
     );
     driver.on("disconnected", (reason) =>
       this.guard("disconnected", async () => {
         await this.sendWorker?.pause(true);
+        this.markDown();
         const lastError = `disconnected: ${reason}`;
         await this.setStatus("disconnected", { lastError });
         await this.restartLater(lastError);
@@ -210,9 +222,38 @@ export class SessionRuntime {
     return driver;
   }
 
+  private markDown(): void {
+    if (this.status === "ready") this.downSince = this.ctx.now();
+  }
+
+  /**
+   * After a reconnect: inbound messages received while the session was down are read from
+   * the recent chats (drivers that can) and recorded through the inbox, deduplicated by
+   * WhatsApp id, their `message.received` webhooks marked `backfilled: true`.
+   */
+  private async backfill(since: Date): Promise<void> {
+    const driver = this.driver;
+    if (!driver?.fetchMissed || this.stopped) return;
+    try {
+      const missed = await driver.fetchMissed(new Date(since.getTime() - BACKFILL_MARGIN_MS));
+      for (const message of missed) {
+        if (this.stopped) return;
+        this.inbox.submit({ kind: "message", message, backfilled: true });
+      }
+      this.ctx.logger.info(
+        { sessionId: this.sessionId, since, fetched: missed.length },
+        "inbound backfill after reconnect",
+      );
+    } catch (error) {
+      this.downSince ??= since; // try again at the next reconnect
+      this.ctx.logger.warn({ err: error, sessionId: this.sessionId }, "inbound backfill failed");
+    }
+  }
+
   /** The session is `failed` with `reason`; a restart follows (within the cap). */
   private async failed(reason: string): Promise<void> {
     await this.sendWorker?.pause(true);
+    this.markDown();
     await this.setStatus("failed", { lastError: reason });
     await this.restartLater(reason);
   }
