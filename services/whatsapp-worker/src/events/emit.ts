@@ -16,6 +16,8 @@ type BulkJobs = Parameters<Queue["addBulk"]>[0];
 export async function withEvents<T>(
   ctx: WorkerContext,
   work: (tx: Executor, emit: (input: EmitEventInput) => Promise<void>) => Promise<T>,
+  /** Runs after the commit and before the jobs are added (e.g. Redis state the row implies). */
+  afterCommit?: (result: T) => Promise<void>,
 ): Promise<T> {
   const jobs: BulkJobs = [];
   const result = await ctx.db.transaction((tx) =>
@@ -23,7 +25,11 @@ export async function withEvents<T>(
       await emitEvent(tx, collectInto(jobs), input);
     }),
   );
-  await enqueue(ctx, jobs);
+  try {
+    await afterCommit?.(result);
+  } finally {
+    await enqueue(ctx, jobs);
+  }
   return result;
 }
 

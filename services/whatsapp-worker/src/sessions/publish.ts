@@ -28,35 +28,45 @@ export async function publishSessionStatus(
   change: StatusChange = {},
 ): Promise<void> {
   const now = ctx.now();
-  const row = await withEvents(ctx, async (tx, emit) => {
-    const [updated] = await tx
-      .update(whatsappSessions)
-      .set({
-        status,
-        lastActiveAt: now,
-        ...(change.phoneNumber !== undefined ? { phoneNumber: change.phoneNumber } : {}),
-        ...(status === "ready" ? { connectedAt: now, lastError: null } : {}),
-        ...(change.lastError !== undefined ? { lastError: change.lastError } : {}),
-        updatedAt: now,
-      })
-      .where(eq(whatsappSessions.id, sessionId))
-      .returning();
-    if (updated) {
-      await emit({
-        userId: updated.userId,
-        type: "session.status",
-        data: { ...toSessionWire(updated), last_error: updated.lastError },
-        now,
-      });
-    }
-    return updated;
-  });
-  if (!row) return;
-  const wire = toSessionWire(row);
-  if (status !== "qr") await ctx.redis.del(qrKey(ctx.redisPrefix, sessionId));
-  await ctx.redis.publish(
-    sessionEventsChannel(ctx.redisPrefix, sessionId),
-    JSON.stringify({ type: "status", session_id: sessionId, ...wire, last_error: row.lastError }),
+  await withEvents(
+    ctx,
+    async (tx, emit) => {
+      const [updated] = await tx
+        .update(whatsappSessions)
+        .set({
+          status,
+          lastActiveAt: now,
+          ...(change.phoneNumber !== undefined ? { phoneNumber: change.phoneNumber } : {}),
+          ...(status === "ready" ? { connectedAt: now, lastError: null } : {}),
+          ...(change.lastError !== undefined ? { lastError: change.lastError } : {}),
+          updatedAt: now,
+        })
+        .where(eq(whatsappSessions.id, sessionId))
+        .returning();
+      if (updated) {
+        await emit({
+          userId: updated.userId,
+          type: "session.status",
+          data: { ...toSessionWire(updated), last_error: updated.lastError },
+          now,
+        });
+      }
+      return updated;
+    },
+    // Redis follows the row at once; the webhook job is queued after the pub/sub message.
+    async (row) => {
+      if (!row) return;
+      if (status !== "qr") await ctx.redis.del(qrKey(ctx.redisPrefix, sessionId));
+      await ctx.redis.publish(
+        sessionEventsChannel(ctx.redisPrefix, sessionId),
+        JSON.stringify({
+          type: "status",
+          session_id: sessionId,
+          ...toSessionWire(row),
+          last_error: row.lastError,
+        }),
+      );
+    },
   );
 }
 
