@@ -40,6 +40,8 @@ export const messageWireSchema = z.object({
   read_at: z.string().nullable(),
   failed_at: z.string().nullable(),
   cancelled_at: z.string().nullable(),
+  /** Only in webhooks: an inbound message fetched after its session reconnected. */
+  backfilled: z.boolean().optional(),
 });
 export type MessageWire = z.infer<typeof messageWireSchema>;
 
@@ -51,6 +53,8 @@ export const sessionWireSchema = z.object({
   phone_number: z.string().nullable(),
   connected_at: z.string().nullable(),
   last_active_at: z.string().nullable(),
+  /** Only in `session.status` webhooks: why the session is failed or disconnected. */
+  last_error: z.string().nullable().optional(),
 });
 export type SessionWire = z.infer<typeof sessionWireSchema>;
 

@@ -36,8 +36,22 @@ export interface WorkerOptions {
   stalledIntervalMs: number;
   /** How long a QR stays valid in Redis. Default 60000 ms. */
   qrTtlMs: number;
-  /** A session still disconnected after this long has its driver reopened. Default 10000 ms. */
+  /**
+   * A failed or disconnected session is restarted after this long, then after twice as long
+   * each time (at most `restartMaxDelayMs`), up to `restartMaxAttempts` restarts without
+   * reaching `ready`; then it stays `failed`. Defaults 10000 ms, 300000 ms, 8.
+   */
   reconnectDelayMs: number;
+  restartMaxDelayMs: number;
+  restartMaxAttempts: number;
+  /**
+   * A ready session's browser (webjs) is checked every `browserCheckMs` and recycled (auth
+   * kept) when its process tree uses more than `browserMaxMemoryBytes` or is older than
+   * `browserMaxAgeMs` (0: no limit). Defaults 30000 ms, 0, 0.
+   */
+  browserCheckMs: number;
+  browserMaxMemoryBytes: number;
+  browserMaxAgeMs: number;
 }
 
 export const DEFAULT_WORKER_OPTIONS: Omit<WorkerOptions, "pacing" | "simulatorPacing"> = {
@@ -53,6 +67,11 @@ export const DEFAULT_WORKER_OPTIONS: Omit<WorkerOptions, "pacing" | "simulatorPa
   stalledIntervalMs: 15_000,
   qrTtlMs: 60_000,
   reconnectDelayMs: 10_000,
+  restartMaxDelayMs: 300_000,
+  restartMaxAttempts: 8,
+  browserCheckMs: 30_000,
+  browserMaxMemoryBytes: 0,
+  browserMaxAgeMs: 0,
 };
 
 /** What every part of the worker reads: dependencies plus resolved options. */

@@ -36,6 +36,18 @@ export const workerEnvSchema = baseEnvSchema
       .min(1)
       .default(16 * 1024 * 1024),
     WEBHOOK_ALLOW_PRIVATE: envBoolean(false),
+    /** First automatic restart of a failed/disconnected session after this long. Default 10 s. */
+    SESSION_RESTART_DELAY_MS: z.coerce.number().int().min(100).default(10_000),
+    /** Longest wait between restarts (the delay doubles per restart). Default 5 min. */
+    SESSION_RESTART_MAX_DELAY_MS: z.coerce.number().int().min(100).default(300_000),
+    /** Restarts without reaching `ready` before the session stays `failed`. Default 8. */
+    SESSION_RESTART_MAX_ATTEMPTS: z.coerce.number().int().min(0).default(8),
+    /** Recycle a session's Chromium above this resident memory, MiB (0: never). Default 0. */
+    SESSION_BROWSER_MAX_MEMORY_MB: z.coerce.number().int().min(0).default(0),
+    /** Recycle a session's Chromium once it is this old, ms (0: never). Default 0. */
+    SESSION_BROWSER_MAX_AGE_MS: z.coerce.number().int().min(0).default(0),
+    /** How often browser memory and age are checked. Default 30 s. */
+    SESSION_BROWSER_CHECK_MS: z.coerce.number().int().min(1000).default(30_000),
   })
   .transform((env) => ({ ...env, CLAIM_INTERVAL_MS: env.CLAIM_INTERVAL_MS ?? env.HEARTBEAT_MS }))
   .refine((env) => env.HEARTBEAT_MS < env.LEASE_TTL_MS, {

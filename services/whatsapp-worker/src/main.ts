@@ -56,6 +56,12 @@ await runMain("worker", async () => {
       sendMaxAttempts: env.SEND_MAX_ATTEMPTS,
       mediaMaxBytes: env.MEDIA_MAX_BYTES,
       allowPrivateUrls: env.WEBHOOK_ALLOW_PRIVATE,
+      reconnectDelayMs: env.SESSION_RESTART_DELAY_MS,
+      restartMaxDelayMs: env.SESSION_RESTART_MAX_DELAY_MS,
+      restartMaxAttempts: env.SESSION_RESTART_MAX_ATTEMPTS,
+      browserCheckMs: env.SESSION_BROWSER_CHECK_MS,
+      browserMaxMemoryBytes: env.SESSION_BROWSER_MAX_MEMORY_MB * 1024 * 1024,
+      browserMaxAgeMs: env.SESSION_BROWSER_MAX_AGE_MS,
     },
   });
   await worker.start();

@@ -14,6 +14,8 @@ export interface MetricsSources {
   sessionsOwned: () => number;
   /** Sampled on scrape: one entry per owned session's send queue. */
   sendQueues: () => Promise<QueueSample[]>;
+  /** Sampled on scrape: resident memory of each owned session's browser (webjs only). */
+  browserMemory: () => Promise<Array<{ sessionId: string; bytes: number }>>;
 }
 
 export interface WorkerMetrics {
@@ -21,6 +23,14 @@ export interface WorkerMetrics {
   sendLatency: Histogram;
   ackLatency: Histogram<"status">;
   inbound: Counter;
+  /** Driver events (acks, inbound messages) parked, replayed and dropped (see EventInbox). */
+  eventsParked: Counter<"event">;
+  eventsReplayed: Counter<"event">;
+  eventsDropped: Counter<"event" | "reason">;
+  /** Automatic restarts of failed/disconnected sessions, and sessions left failed at the cap. */
+  sessionRestarts: Counter;
+  sessionGaveUp: Counter;
+  browserRecycles: Counter<"reason">;
 }
 
 /** Worker metrics on `registry`; gauges are computed on scrape from `sources`. */
@@ -48,6 +58,51 @@ export function createWorkerMetrics(registry: Registry, sources: MetricsSources)
     name: "wagate_messages_received_total",
     help: "Inbound messages recorded.",
     registers: [registry],
+  });
+  const eventsParked = new Counter({
+    name: "wagate_worker_events_parked_total",
+    help: "Driver events (ack, message) whose handling failed and were parked for replay.",
+    labelNames: ["event"] as const,
+    registers: [registry],
+  });
+  const eventsReplayed = new Counter({
+    name: "wagate_worker_events_replayed_total",
+    help: "Parked driver events handled on replay.",
+    labelNames: ["event"] as const,
+    registers: [registry],
+  });
+  const eventsDropped = new Counter({
+    name: "wagate_worker_events_dropped_total",
+    help: "Driver events given up: park full in Redis and memory, or failing while Postgres answers.",
+    labelNames: ["event", "reason"] as const,
+    registers: [registry],
+  });
+  const sessionRestarts = new Counter({
+    name: "wagate_session_restarts_total",
+    help: "Automatic restarts of failed or unexpectedly disconnected sessions.",
+    registers: [registry],
+  });
+  const sessionGaveUp = new Counter({
+    name: "wagate_session_restarts_exhausted_total",
+    help: "Sessions left failed after SESSION_RESTART_MAX_ATTEMPTS restarts.",
+    registers: [registry],
+  });
+  const browserRecycles = new Counter({
+    name: "wagate_session_browser_recycles_total",
+    help: "Session browsers replaced for exceeding SESSION_BROWSER_MAX_MEMORY_MB or _MAX_AGE_MS.",
+    labelNames: ["reason"] as const,
+    registers: [registry],
+  });
+  new Gauge({
+    name: "wagate_session_browser_memory_bytes",
+    help: "Resident memory of each owned session's Chromium process tree (from /proc).",
+    labelNames: ["session"] as const,
+    registers: [registry],
+    async collect() {
+      const samples = await sources.browserMemory().catch(() => []);
+      this.reset();
+      for (const { sessionId, bytes } of samples) this.set({ session: sessionId }, bytes);
+    },
   });
   new Gauge({
     name: "wagate_sessions",
@@ -90,5 +145,16 @@ export function createWorkerMetrics(registry: Registry, sources: MetricsSources)
     help: "Age of the oldest waiting send job across the owned sessions.",
     registers: [registry],
   });
-  return { messages, sendLatency, ackLatency, inbound };
+  return {
+    messages,
+    sendLatency,
+    ackLatency,
+    inbound,
+    eventsParked,
+    eventsReplayed,
+    eventsDropped,
+    sessionRestarts,
+    sessionGaveUp,
+    browserRecycles,
+  };
 }

@@ -62,6 +62,15 @@ export function createWorker(deps: WorkerDeps): WhatsAppWorker {
       const samples = await Promise.all((manager?.owned ?? []).map((r) => r.queueSample()));
       return samples.filter((s): s is QueueSample => s !== null);
     },
+    browserMemory: async () => {
+      const samples = await Promise.all(
+        (manager?.owned ?? []).map(async (r) => ({
+          sessionId: r.sessionId,
+          bytes: await r.browserMemoryBytes(),
+        })),
+      );
+      return samples.filter((s): s is { sessionId: string; bytes: number } => s.bytes !== null);
+    },
   });
   const ctx: WorkerContext = {
     db: deps.db,

@@ -56,10 +56,17 @@ export class FakeWebjsClient extends EventEmitter implements WebjsClient {
     return { id };
   }
   async getChatById(chatId: string) {
+    const messages = this.chats.get(chatId) ?? [];
     return {
+      id: { _serialized: chatId },
+      isGroup: chatId.endsWith("@g.us"),
+      timestamp: messages.at(-1)?.timestamp ?? 0,
       fetchMessages: async ({ limit }: { limit: number }) =>
         (this.chats.get(chatId) ?? []).slice(-limit),
     };
+  }
+  async getChats() {
+    return Promise.all([...this.chats.keys()].map((id) => this.getChatById(id)));
   }
   async destroy() {
     this.destroyed = true;

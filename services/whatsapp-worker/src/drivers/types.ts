@@ -112,6 +112,17 @@ export interface WhatsAppDriver extends EventEmitter<DriverEvents> {
   getState(): Promise<string | null>;
   /** Looks for an earlier attempt of this send that reached WhatsApp (null: not found). */
   findSent(input: FindSentInput): Promise<SendResult | null>;
+  /** Drivers with a browser (webjs): resident memory of its process tree in bytes. */
+  browserMemoryBytes?(): Promise<number>;
+  /** Drivers with a browser: when the current one was opened (ms since the epoch). */
+  readonly openedAt?: number;
+  /**
+   * Drivers that can read chat history (webjs): inbound 1:1 messages received since `since`
+   * on recent chats, oldest first, for the backfill after a reconnect.
+   */
+  fetchMissed?(since: Date): Promise<InboundMessage[]>;
+  /** Drivers with a browser: replaces it keeping the auth (`disconnected`, then `ready`). */
+  recycle?(reason: string): Promise<void>;
 }
 
 export interface DriverSession {

@@ -20,6 +20,9 @@ export interface WebjsMessage {
 /** The part of whatsapp-web.js `Client` the driver uses (tests pass a fake EventEmitter). */
 export interface WebjsClient extends EventEmitter {
   info?: { wid?: { user?: string } } | undefined;
+  /** Set by `initialize()` once the browser is up (puppeteer Browser and Page). */
+  pupBrowser?: { on(event: "disconnected", listener: () => void): unknown } | null;
+  pupPage?: { on(event: "error", listener: (error: Error) => void): unknown } | null;
   initialize(): Promise<void>;
   destroy(): Promise<void>;
   logout(): Promise<void>;
@@ -30,9 +33,18 @@ export interface WebjsClient extends EventEmitter {
     content: unknown,
     options?: Record<string, unknown>,
   ): Promise<{ id: WebjsMessageId }>;
-  getChatById(chatId: string): Promise<{
-    fetchMessages(options: { limit: number; fromMe?: boolean }): Promise<WebjsMessage[]>;
-  }>;
+  getChatById(chatId: string): Promise<WebjsChat>;
+  /** Chats with their last activity (unix seconds), for the backfill after a reconnect. */
+  getChats(): Promise<WebjsChat[]>;
+}
+
+/** The part of a whatsapp-web.js chat the driver reads. */
+export interface WebjsChat {
+  id?: WebjsMessageId;
+  isGroup?: boolean;
+  /** Unix seconds of the last message. */
+  timestamp?: number;
+  fetchMessages(options: { limit: number; fromMe?: boolean }): Promise<WebjsMessage[]>;
 }
 
 export interface WebjsClientSpec {

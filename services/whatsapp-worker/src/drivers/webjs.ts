@@ -1,9 +1,12 @@
 import { EventEmitter } from "node:events";
+import path from "node:path";
 import type { KeyMode, MessageType } from "@wagate/contracts";
+import { browserMemoryBytes, reapBrowser } from "./browser-processes.js";
 import {
   ackFromWebjs,
   type DriverEvents,
   type FindSentInput,
+  type InboundMessage,
   SendError,
   type SendMediaInput,
   type SendResult,
@@ -37,6 +40,8 @@ export interface WebjsDriverOptions {
   watchdog?: { intervalMs: number; timeoutMs: number; maxFailures: number };
   /** Bound on one `sendMessage`. Default 60000. */
   sendTimeoutMs?: number;
+  /** Bound on `Client.destroy()` before the browser is killed. Default 10000. */
+  destroyTimeoutMs?: number;
 }
 
 const withTimeout = <T>(promise: Promise<T>, ms: number, what: string): Promise<T> => {
@@ -61,6 +66,22 @@ const TYPE_MAP: Record<string, MessageType> = {
 
 const jidToE164 = (jid: string) => `+${jid.split("@")[0]!.split(":")[0]}`;
 
+/** An inbound 1:1 message as the driver reports it; null for ours, groups, status, channels. */
+function toInbound(message: WebjsMessage): InboundMessage | null {
+  if (message.fromMe || !message.from.endsWith("@c.us")) return null;
+  return {
+    waMessageId: message.id._serialized,
+    from: jidToE164(message.from),
+    type: TYPE_MAP[message.type] ?? "other",
+    text: message.body || null,
+    at: new Date(message.timestamp * 1000),
+  };
+}
+
+/** Backfill bounds: the most recently active 1:1 chats, and messages read per chat. */
+const BACKFILL_CHATS = 50;
+const BACKFILL_PER_CHAT = 100;
+
 /** A live WhatsApp session through whatsapp-web.js. */
 export class WebjsDriver extends EventEmitter<DriverEvents> implements WhatsAppDriver {
   readonly kind = "webjs" as const;
@@ -82,8 +103,41 @@ export class WebjsDriver extends EventEmitter<DriverEvents> implements WhatsAppD
       backupSyncIntervalMs: 300_000,
       watchdog: { intervalMs: 30_000, timeoutMs: 10_000, maxFailures: 3 },
       sendTimeoutMs: 60_000,
+      destroyTimeoutMs: 10_000,
       ...options,
     };
+  }
+
+  /** The Chromium profile RemoteAuth gives this session (`<dataPath>/RemoteAuth-<id>`). */
+  get profileDir(): string {
+    return path.join(path.resolve(this.options.dataPath), `RemoteAuth-${this.options.sessionId}`);
+  }
+
+  /** When the current browser was opened (for recycling by age). */
+  openedAt = 0;
+
+  /** Resident memory of this session's browser process tree, bytes (0: none running). */
+  async browserMemoryBytes(): Promise<number> {
+    return browserMemoryBytes(this.profileDir);
+  }
+
+  /**
+   * Closes the client (bounded) and kills whatever is left of its browser: a launch still
+   * in progress, a hung or crashed browser, orphaned helpers. No Chromium outlives this.
+   */
+  private async closeClient(client: WebjsClient | undefined, how: "destroy" | "logout") {
+    client?.removeAllListeners();
+    try {
+      if (how === "logout") await client?.logout();
+    } finally {
+      await withTimeout(
+        client?.destroy() ?? Promise.resolve(),
+        this.options.destroyTimeoutMs,
+        "destroy",
+      ).catch(() => {});
+      const killed = reapBrowser(this.profileDir);
+      if (killed > 0) this.emit("state", `reaped ${killed} browser processes`);
+    }
   }
 
   async start(): Promise<void> {
@@ -116,14 +170,8 @@ export class WebjsDriver extends EventEmitter<DriverEvents> implements WhatsAppD
       if (status) this.emit("ack", { waMessageId: message.id._serialized, status, at: new Date() });
     });
     client.on("message", (message: WebjsMessage) => {
-      if (message.fromMe || !message.from.endsWith("@c.us")) return; // groups, status, channels: not ours
-      this.emit("message", {
-        waMessageId: message.id._serialized,
-        from: jidToE164(message.from),
-        type: TYPE_MAP[message.type] ?? "other",
-        text: message.body || null,
-        at: new Date(message.timestamp * 1000),
-      });
+      const inbound = toInbound(message);
+      if (inbound) this.emit("message", inbound);
     });
     client.on("disconnected", (reason: string) => {
       this.ready = false;
@@ -134,7 +182,27 @@ export class WebjsDriver extends EventEmitter<DriverEvents> implements WhatsAppD
       this.emit("auth_failure", String(message));
     });
     client.on("change_state", (state: string) => this.emit("state", state));
-    await client.initialize();
+    this.openedAt = Date.now();
+    try {
+      await client.initialize();
+    } catch (error) {
+      // A launch that failed (WhatsApp unreachable, the page crashed) leaves no browser.
+      if (this.client === client) this.client = undefined;
+      await this.closeClient(client, "destroy");
+      throw error;
+    }
+    if (this.client !== client) {
+      // Stopped or recycled while the browser was launching: its reap may have come too early.
+      await this.closeClient(client, "destroy");
+      return;
+    }
+    // A crashed page or browser is recycled like a hung one (the watchdog only probes when ready).
+    client.pupPage?.on("error", () => {
+      if (this.client === client) void this.recycle("page crashed");
+    });
+    client.pupBrowser?.on("disconnected", () => {
+      if (this.client === client && !this.closed) void this.recycle("browser closed");
+    });
   }
 
   /** Watchdog: a page that stops answering `getState()` is destroyed (auth kept) and reopened. */
@@ -150,19 +218,28 @@ export class WebjsDriver extends EventEmitter<DriverEvents> implements WhatsAppD
     } catch {
       this.probeFailures += 1;
     }
-    if (this.probeFailures >= this.options.watchdog.maxFailures) await this.recycle();
+    if (this.probeFailures >= this.options.watchdog.maxFailures) {
+      await this.recycle("watchdog: page not responding");
+    }
   }
 
-  private async recycle(): Promise<void> {
+  /**
+   * Replaces the browser (auth kept): a hung or crashed page, or the runtime's memory/age
+   * limit. Reported as `disconnected` with `reason`; `ready` follows once reopened.
+   */
+  async recycle(reason: string): Promise<void> {
+    if (this.recycling || this.closed) return;
     this.recycling = true;
     this.ready = false;
     this.emit("state", "recycling");
-    this.emit("disconnected", "watchdog: page not responding");
+    this.emit("disconnected", reason);
     try {
       const old = this.client;
-      old?.removeAllListeners();
-      await withTimeout(old?.destroy() ?? Promise.resolve(), 30_000, "destroy").catch(() => {});
+      this.client = undefined;
+      await this.closeClient(old, "destroy");
       if (!this.closed) await this.open();
+    } catch (error) {
+      this.emit("state", `recycle failed: ${error instanceof Error ? error.message : error}`);
     } finally {
       this.probeFailures = 0;
       this.recycling = false;
@@ -175,8 +252,7 @@ export class WebjsDriver extends EventEmitter<DriverEvents> implements WhatsAppD
     this.ready = false;
     const client = this.client;
     this.client = undefined;
-    client?.removeAllListeners();
-    await client?.destroy();
+    await this.closeClient(client, "destroy");
   }
 
   async logout(): Promise<void> {
@@ -185,12 +261,7 @@ export class WebjsDriver extends EventEmitter<DriverEvents> implements WhatsAppD
     this.ready = false;
     const client = this.client;
     this.client = undefined;
-    client?.removeAllListeners();
-    try {
-      await client?.logout();
-    } finally {
-      await client?.destroy().catch(() => {});
-    }
+    await this.closeClient(client, "logout");
   }
 
   async getState(): Promise<string | null> {
@@ -246,6 +317,32 @@ export class WebjsDriver extends EventEmitter<DriverEvents> implements WhatsAppD
     } catch (error) {
       throw classifySendError(error);
     }
+  }
+
+  /**
+   * Inbound 1:1 messages since `since` on the chats active since then (at most
+   * `BACKFILL_CHATS` chats, `BACKFILL_PER_CHAT` messages each), oldest first.
+   */
+  async fetchMissed(since: Date): Promise<InboundMessage[]> {
+    const client = this.readyClient();
+    const after = since.getTime() / 1000;
+    const chats = (await client.getChats())
+      .filter(
+        (chat) =>
+          !chat.isGroup &&
+          chat.id?._serialized.endsWith("@c.us") &&
+          (chat.timestamp ?? Number.POSITIVE_INFINITY) >= after,
+      )
+      .sort((a, b) => (b.timestamp ?? 0) - (a.timestamp ?? 0))
+      .slice(0, BACKFILL_CHATS);
+    const missed: InboundMessage[] = [];
+    for (const chat of chats) {
+      for (const message of await chat.fetchMessages({ limit: BACKFILL_PER_CHAT })) {
+        const inbound = message.timestamp >= after ? toInbound(message) : null;
+        if (inbound) missed.push(inbound);
+      }
+    }
+    return missed.sort((a, b) => a.at.getTime() - b.at.getTime());
   }
 
   /**

@@ -1,10 +1,12 @@
 import { type MessageStatus, parseJob, sendJobSchema } from "@wagate/contracts";
-import { emitEvent, refundQuota, toMessageWire, transitionMessage } from "@wagate/core";
+import { refundQuota, toMessageWire, transitionMessage } from "@wagate/core";
 import { messages } from "@wagate/db";
 import { DelayedError, type Job } from "bullmq";
 import { and, eq, isNull, lte, or } from "drizzle-orm";
 import type { WorkerContext } from "../context.js";
 import { SendError, type WhatsAppDriver } from "../drivers/types.js";
+import { emitAlone } from "../events/emit.js";
+import { untilDatabaseAnswers } from "../events/retry.js";
 import { loadMedia } from "./media.js";
 import type { SessionPacer } from "./pacing.js";
 
@@ -37,18 +39,27 @@ export function retryDelayMs(baseMs: number, attempt: number, random = Math.rand
   return Math.round(raw * (0.75 + random() * 0.5));
 }
 
-/** Emits `message.status` for a row `transitionMessage` returned, and counts it. */
+/**
+ * Emits `message.status` for a row `transitionMessage` returned, and counts it. The event is
+ * retried while Postgres does not answer (the status change is already committed); a
+ * failure with the database answering is logged, never fails the send.
+ */
 export async function announceStatus(ctx: WorkerContext, session: SendSession, row: MessageRow) {
   if (row.status !== "sending") {
     ctx.metrics.messages.inc({ status: row.status, error_code: row.errorCode ?? "" });
   }
   try {
-    await emitEvent(ctx.db, ctx.webhookQueue, {
-      userId: row.userId,
-      type: "message.status",
-      data: toMessageWire(row, session.wire()),
-      now: ctx.now(),
-    });
+    await untilDatabaseAnswers(
+      ctx,
+      () =>
+        emitAlone(ctx, {
+          userId: row.userId,
+          type: "message.status",
+          data: toMessageWire(row, session.wire()),
+          now: ctx.now(),
+        }),
+      session.signal,
+    );
   } catch (error) {
     ctx.logger.warn({ err: error, messageId: row.id }, "message.status webhook not queued");
   }

@@ -25,8 +25,6 @@ export type SessionCommand = { sessionId: string; action: "stop" | "logout" | "s
 export class SessionManager {
   readonly lease: SessionLease;
   private readonly runtimes = new Map<string, SessionRuntime>();
-  /** Sessions whose driver failed to start: not claimed again before this time. */
-  private readonly cooldown = new Map<string, { until: number; failures: number }>();
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private claimTimer: NodeJS.Timeout | undefined;
   private subscriber: Redis | undefined;
@@ -103,8 +101,6 @@ export class SessionManager {
   async claim(sessionId: string): Promise<boolean> {
     if (!this.claiming || this.runtimes.has(sessionId)) return this.runtimes.has(sessionId);
     if (this.runtimes.size >= this.ctx.options.maxSessions) return false;
-    const cool = this.cooldown.get(sessionId);
-    if (cool && cool.until > Date.now()) return false;
     const [row] = await this.ctx.db
       .select()
       .from(whatsappSessions)
@@ -116,24 +112,10 @@ export class SessionManager {
     this.runtimes.set(sessionId, runtime);
     await this.mirrorLease(sessionId, token);
     this.ctx.logger.info({ sessionId, token }, "session claimed");
-    try {
-      await runtime.start();
-      this.cooldown.delete(sessionId);
-      return true;
-    } catch (error) {
-      const failures = (cool?.failures ?? 0) + 1;
-      this.cooldown.set(sessionId, {
-        until: Date.now() + Math.min(300_000, 5_000 * 2 ** failures),
-        failures,
-      });
-      this.ctx.logger.error({ err: error, sessionId }, "session failed to start");
-      await this.release(sessionId, "destroy", () =>
-        publishSessionStatus(this.ctx, sessionId, "failed", {
-          lastError: error instanceof Error ? error.message : String(error),
-        }),
-      );
-      return false;
-    }
+    // A start that fails leaves the runtime `failed`, restarting with backoff (it keeps the
+    // lease, so the session is not bounced between workers).
+    await runtime.start();
+    return true;
   }
 
   private async mirrorLease(sessionId: string, token: number | null): Promise<void> {
@@ -236,9 +218,8 @@ export class SessionManager {
         await publishSessionStatus(this.ctx, command.sessionId, runtime.status);
         return;
       }
-      // A start for a session that failed here (e.g. auth failure): reopen it.
+      // A start for a session that failed here (e.g. restarts exhausted): reopen it afresh.
       await this.release(command.sessionId, "destroy");
-      this.cooldown.delete(command.sessionId);
       await this.claim(command.sessionId);
       return;
     }

@@ -1,8 +1,9 @@
 import type { SessionStatus } from "@wagate/contracts";
-import { emitEvent, toSessionWire } from "@wagate/core";
+import { toSessionWire } from "@wagate/core";
 import { whatsappSessions } from "@wagate/db";
 import { eq } from "drizzle-orm";
 import type { WorkerContext } from "../context.js";
+import { withEvents } from "../events/emit.js";
 
 export const qrKey = (prefix: string, sessionId: string) => `${prefix}:session:${sessionId}:qr`;
 export const sessionEventsChannel = (prefix: string, sessionId: string) =>
@@ -16,7 +17,9 @@ export interface StatusChange {
 /**
  * Records a session status everywhere it is read: the row (status, phone number,
  * connected/active times, last error), the Redis QR key (dropped once not waiting for a
- * scan), the pub/sub channel `{type:"status", ...}` and the `session.status` webhook.
+ * scan), the pub/sub channel `{type:"status", ...}` and the `session.status` webhook. The row
+ * and the webhook event are one transaction: a failure (Postgres away) changes nothing and
+ * the call can simply be repeated.
  */
 export async function publishSessionStatus(
   ctx: WorkerContext,
@@ -25,35 +28,46 @@ export async function publishSessionStatus(
   change: StatusChange = {},
 ): Promise<void> {
   const now = ctx.now();
-  const [row] = await ctx.db
-    .update(whatsappSessions)
-    .set({
-      status,
-      lastActiveAt: now,
-      ...(change.phoneNumber !== undefined ? { phoneNumber: change.phoneNumber } : {}),
-      ...(status === "ready" ? { connectedAt: now, lastError: null } : {}),
-      ...(change.lastError !== undefined ? { lastError: change.lastError } : {}),
-      updatedAt: now,
-    })
-    .where(eq(whatsappSessions.id, sessionId))
-    .returning();
-  if (!row) return;
-  const wire = toSessionWire(row);
-  if (status !== "qr") await ctx.redis.del(qrKey(ctx.redisPrefix, sessionId));
-  await ctx.redis.publish(
-    sessionEventsChannel(ctx.redisPrefix, sessionId),
-    JSON.stringify({ type: "status", session_id: sessionId, ...wire, last_error: row.lastError }),
+  await withEvents(
+    ctx,
+    async (tx, emit) => {
+      const [updated] = await tx
+        .update(whatsappSessions)
+        .set({
+          status,
+          lastActiveAt: now,
+          ...(change.phoneNumber !== undefined ? { phoneNumber: change.phoneNumber } : {}),
+          ...(status === "ready" ? { connectedAt: now, lastError: null } : {}),
+          ...(change.lastError !== undefined ? { lastError: change.lastError } : {}),
+          updatedAt: now,
+        })
+        .where(eq(whatsappSessions.id, sessionId))
+        .returning();
+      if (updated) {
+        await emit({
+          userId: updated.userId,
+          type: "session.status",
+          data: { ...toSessionWire(updated), last_error: updated.lastError },
+          now,
+        });
+      }
+      return updated;
+    },
+    // Redis follows the row at once; the webhook job is queued after the pub/sub message.
+    async (row) => {
+      if (!row) return;
+      if (status !== "qr") await ctx.redis.del(qrKey(ctx.redisPrefix, sessionId));
+      await ctx.redis.publish(
+        sessionEventsChannel(ctx.redisPrefix, sessionId),
+        JSON.stringify({
+          type: "status",
+          session_id: sessionId,
+          ...toSessionWire(row),
+          last_error: row.lastError,
+        }),
+      );
+    },
   );
-  try {
-    await emitEvent(ctx.db, ctx.webhookQueue, {
-      userId: row.userId,
-      type: "session.status",
-      data: wire,
-      now,
-    });
-  } catch (error) {
-    ctx.logger.warn({ err: error, sessionId }, "session.status webhook not queued");
-  }
 }
 
 /** Stores the current QR (`{qr, expires_at}`, expiring) and announces it on the channel. */

@@ -5,12 +5,16 @@ import { Queue, Worker } from "bullmq";
 import { eq } from "drizzle-orm";
 import type { WorkerContext } from "../context.js";
 import type { WhatsAppDriver } from "../drivers/types.js";
+import { type DriverEvent, EventInbox } from "../events/inbox.js";
+import { untilDatabaseAnswers } from "../events/retry.js";
 import { resolvePacing, SessionPacer } from "../send/pacing.js";
 import { runSendJob, type SendSession } from "../send/processor.js";
 import { publishQr, publishSessionStatus } from "./publish.js";
 import { AckApplier, recordInbound } from "./traffic.js";
 
 type SessionRow = typeof whatsappSessions.$inferSelect;
+
+const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /**
  * How a session stops: `destroy` closes it and keeps the auth (shutdown, handover), `logout`
@@ -20,6 +24,8 @@ type SessionRow = typeof whatsappSessions.$inferSelect;
 export type StopMode = "destroy" | "logout" | "lost" | "crash";
 
 const ACTIVE_TOUCH_MS = 30_000;
+/** The backfill reads a little before the session went down (clocks, in-flight events). */
+const BACKFILL_MARGIN_MS = 60_000;
 
 /** One session this worker owns: its driver, its send consumer and its pacer. */
 export class SessionRuntime {
@@ -31,10 +37,20 @@ export class SessionRuntime {
   private readonly abort = new AbortController();
   private readonly pacer: SessionPacer;
   private readonly acks: AckApplier;
+  private readonly inbox: EventInbox;
   private phoneNumber: string | null;
   private stopped = false;
   private lifecycle: Promise<void> = Promise.resolve();
-  private reconnectTimer: NodeJS.Timeout | undefined;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private browserTimer: NodeJS.Timeout | undefined;
+  /**
+   * Since when the session may have missed inbound messages: when it last left `ready`, or
+   * for a fresh claim of a session linked before, the row's `last_active_at`.
+   */
+  private downSince: Date | null;
+  /** Restarts since the session was last `ready`. */
+  private restarts = 0;
+  private gaveUp = false;
   private lastTouch = 0;
   private readonly sendSession: SendSession;
 
@@ -45,6 +61,7 @@ export class SessionRuntime {
   ) {
     this.sessionId = row.id;
     this.phoneNumber = row.phoneNumber;
+    this.downSince = row.connectedAt ? (row.lastActiveAt ?? row.connectedAt) : null;
     this.pacer = new SessionPacer(
       row.driver === "simulator" ? ctx.options.simulatorPacing : ctx.options.pacing,
     );
@@ -58,7 +75,21 @@ export class SessionRuntime {
       isReady: () => this.status === "ready",
       flushPendingAcks: (waMessageId) => this.acks.flush(waMessageId),
     };
-    this.acks = new AckApplier(ctx, this.sendSession);
+    this.acks = new AckApplier(ctx, this.sendSession, (ack) =>
+      this.inbox.submit({ kind: "ack", ack }),
+    );
+    this.inbox = new EventInbox(ctx, row.id, (event) => this.handleEvent(event));
+  }
+
+  /** Applies one ack or inbound message; throws when Postgres fails (the inbox retries). */
+  private async handleEvent(event: DriverEvent): Promise<void> {
+    if (event.kind === "ack") {
+      await this.acks.push(event.ack);
+      return;
+    }
+    const session = { ...this.row, sessionId: this.sessionId, phoneNumber: this.phoneNumber };
+    const backfilled = event.backfilled ? { backfilled: true } : {};
+    if (await recordInbound(this.ctx, session, event.message, backfilled)) this.touchActive();
   }
 
   private requireDriver(): WhatsAppDriver {
@@ -66,18 +97,80 @@ export class SessionRuntime {
     return this.driver;
   }
 
-  /** Loads the account's pacing, opens the driver and wires its events. */
+  /**
+   * Loads the account's pacing, opens the driver and wires its events. A start that fails
+   * leaves the session `failed` and in the hands of the restart backoff (see `restartLater`):
+   * the lease stays here, so the session is not bounced between workers.
+   */
   async start(): Promise<void> {
-    const [account] = await this.ctx.db
-      .select({ pacing: users.pacing })
-      .from(users)
-      .where(eq(users.id, this.row.userId));
-    if (this.row.driver === "webjs") {
-      this.pacer.setPolicy(resolvePacing(this.ctx.options.pacing, account?.pacing));
-    } else if (account?.pacing) {
-      this.pacer.setPolicy(resolvePacing(this.ctx.options.simulatorPacing, account.pacing));
+    this.inbox.start();
+    const { browserCheckMs, browserMaxMemoryBytes, browserMaxAgeMs } = this.ctx.options;
+    if (browserMaxMemoryBytes > 0 || browserMaxAgeMs > 0) {
+      this.browserTimer = setInterval(() => {
+        this.checkBrowser().catch((error) =>
+          this.ctx.logger.warn({ err: error, sessionId: this.sessionId }, "browser check failed"),
+        );
+      }, browserCheckMs);
+      this.browserTimer.unref();
     }
-    await this.setStatus("starting");
+    try {
+      const [account] = await this.ctx.db
+        .select({ pacing: users.pacing })
+        .from(users)
+        .where(eq(users.id, this.row.userId));
+      if (this.row.driver === "webjs") {
+        this.pacer.setPolicy(resolvePacing(this.ctx.options.pacing, account?.pacing));
+      } else if (account?.pacing) {
+        this.pacer.setPolicy(resolvePacing(this.ctx.options.simulatorPacing, account.pacing));
+      }
+      await this.setStatus("starting");
+      await this.openDriver();
+    } catch (error) {
+      this.ctx.logger.error({ err: error, sessionId: this.sessionId }, "session failed to start");
+      this.guard("start_failure", () => this.failed(`start failed: ${errorText(error)}`));
+    }
+  }
+
+  /** Resident memory of the session's browser; null for drivers without one. */
+  async browserMemoryBytes(): Promise<number | null> {
+    const driver = this.driver;
+    if (!driver?.browserMemoryBytes) return null;
+    return driver.browserMemoryBytes().catch(() => null);
+  }
+
+  /** Recycles a ready session's browser above the memory limit or past the age limit. */
+  private async checkBrowser(): Promise<void> {
+    const driver = this.driver;
+    if (this.stopped || this.status !== "ready" || !driver?.recycle) return;
+    const { browserMaxMemoryBytes, browserMaxAgeMs } = this.ctx.options;
+    let reason: "memory" | "age" | null = null;
+    let detail = "";
+    if (browserMaxMemoryBytes > 0 && driver.browserMemoryBytes) {
+      const bytes = await driver.browserMemoryBytes();
+      if (bytes > browserMaxMemoryBytes) {
+        reason = "memory";
+        detail = `browser uses ${Math.round(bytes / 1048576)} MiB (limit ${Math.round(browserMaxMemoryBytes / 1048576)} MiB)`;
+      }
+    }
+    const age = driver.openedAt ? Date.now() - driver.openedAt : 0;
+    if (!reason && browserMaxAgeMs > 0 && age > browserMaxAgeMs) {
+      reason = "age";
+      detail = `browser open for ${Math.round(age / 1000)} s (limit ${Math.round(browserMaxAgeMs / 1000)} s)`;
+    }
+    if (!reason) return;
+    this.ctx.logger.info({ sessionId: this.sessionId, reason: detail }, "recycling the browser");
+    this.ctx.metrics.browserRecycles.inc({ reason });
+    await driver.recycle(`recycled: ${detail}`);
+  }
+
+  /** Creates the driver on first use (wiring its events) and starts it. */
+  private async openDriver(): Promise<void> {
+    if (this.stopped) return;
+    const driver = this.driver ?? this.createDriver();
+    await driver.start();
+  }
+
+  private createDriver(): WhatsAppDriver {
     const driver = this.ctx.driverFactory({
       id: this.row.id,
       userId: this.row.userId,
@@ -87,83 +180,163 @@ export class SessionRuntime {
     this.driver = driver;
     driver.on("qr", (qr) =>
       this.guard("qr", async () => {
+        // Waiting for a scan is not a failure: no restart while a QR is shown.
+        clearTimeout(this.restartTimer);
         if (this.status !== "qr") await this.setStatus("qr");
         await publishQr(this.ctx, this.sessionId, qr);
       }),
     );
     driver.on("ready", ({ phoneNumber }) =>
       this.guard("ready", async () => {
+        clearTimeout(this.restartTimer);
         this.phoneNumber = phoneNumber ?? this.phoneNumber;
         await this.setStatus("ready", { phoneNumber: this.phoneNumber });
+        this.restarts = 0;
         await this.startSending();
+        const since = this.downSince;
+        this.downSince = null;
+        if (since) void this.backfill(since);
       }),
     );
     driver.on("disconnected", (reason) =>
       this.guard("disconnected", async () => {
         await this.sendWorker?.pause(true);
-        await this.setStatus("disconnected", { lastError: `disconnected: ${reason}` });
-        this.scheduleReconnect();
+        this.markDown();
+        const lastError = `disconnected: ${reason}`;
+        await this.setStatus("disconnected", { lastError });
+        await this.restartLater(lastError);
       }),
     );
     driver.on("auth_failure", (message) =>
-      this.guard("auth_failure", async () => {
-        await this.sendWorker?.pause(true);
-        await this.setStatus("failed", { lastError: `authentication failed: ${message}` });
-      }),
+      this.guard("auth_failure", () => this.failed(`authentication failed: ${message}`)),
     );
     driver.on("state", (state) =>
       this.ctx.logger.debug({ sessionId: this.sessionId, state }, "driver state"),
     );
-    driver.on("ack", (ack) => this.guard("ack", () => this.acks.push(ack), false));
-    driver.on("message", (message) =>
-      this.guard(
-        "message",
-        async () => {
-          const session = { ...this.row, sessionId: this.sessionId, phoneNumber: this.phoneNumber };
-          if (await recordInbound(this.ctx, session, message)) this.touchActive();
-        },
-        false,
-      ),
+    driver.on("ack", (ack) => {
+      if (!this.stopped) this.inbox.submit({ kind: "ack", ack });
+    });
+    driver.on("message", (message) => {
+      if (!this.stopped) this.inbox.submit({ kind: "message", message });
+    });
+    return driver;
+  }
+
+  private markDown(): void {
+    if (this.status === "ready") this.downSince = this.ctx.now();
+  }
+
+  /**
+   * After a reconnect: inbound messages received while the session was down are read from
+   * the recent chats (drivers that can) and recorded through the inbox, deduplicated by
+   * WhatsApp id, their `message.received` webhooks marked `backfilled: true`.
+   */
+  private async backfill(since: Date): Promise<void> {
+    const driver = this.driver;
+    if (!driver?.fetchMissed || this.stopped) return;
+    try {
+      const missed = await driver.fetchMissed(new Date(since.getTime() - BACKFILL_MARGIN_MS));
+      for (const message of missed) {
+        if (this.stopped) return;
+        this.inbox.submit({ kind: "message", message, backfilled: true });
+      }
+      this.ctx.logger.info(
+        { sessionId: this.sessionId, since, fetched: missed.length },
+        "inbound backfill after reconnect",
+      );
+    } catch (error) {
+      this.downSince ??= since; // try again at the next reconnect
+      this.ctx.logger.warn({ err: error, sessionId: this.sessionId }, "inbound backfill failed");
+    }
+  }
+
+  /** The session is `failed` with `reason`; a restart follows (within the cap). */
+  private async failed(reason: string): Promise<void> {
+    await this.sendWorker?.pause(true);
+    this.markDown();
+    await this.setStatus("failed", { lastError: reason });
+    await this.restartLater(reason);
+  }
+
+  /**
+   * Schedules the next restart of a failed or disconnected session: the first after
+   * `reconnectDelayMs`, each next one twice as late (at most `restartMaxDelayMs`). After
+   * `restartMaxAttempts` restarts without reaching `ready`, the session stays `failed` with
+   * the reason (its driver closed, its lease kept) until it is started again. A driver that
+   * recovers by itself (the webjs watchdog) is `ready` by then and is left alone.
+   */
+  private async restartLater(reason: string): Promise<void> {
+    if (this.stopped) return;
+    clearTimeout(this.restartTimer);
+    const { reconnectDelayMs, restartMaxDelayMs, restartMaxAttempts } = this.ctx.options;
+    if (this.restarts >= restartMaxAttempts) {
+      await this.giveUp(reason);
+      return;
+    }
+    const delay = Math.min(restartMaxDelayMs, reconnectDelayMs * 2 ** this.restarts);
+    this.restarts += 1;
+    const attempt = this.restarts;
+    this.restartTimer = setTimeout(
+      () => this.guard("restart", () => this.restart(attempt, reason)),
+      delay,
     );
-    await driver.start();
+    this.restartTimer.unref();
+  }
+
+  private async restart(attempt: number, reason: string): Promise<void> {
+    if (this.status === "ready" || this.status === "qr") return;
+    this.ctx.logger.info(
+      { sessionId: this.sessionId, attempt, reason },
+      "restarting a failed or disconnected session",
+    );
+    this.ctx.metrics.sessionRestarts.inc();
+    await this.driver?.stop().catch(() => {});
+    await this.setStatus("starting");
+    try {
+      await this.openDriver();
+    } catch (error) {
+      await this.failed(`restart ${attempt} failed: ${errorText(error)}`);
+    }
+  }
+
+  private async giveUp(reason: string): Promise<void> {
+    this.gaveUp = true;
+    const max = this.ctx.options.restartMaxAttempts;
+    this.ctx.logger.error(
+      { sessionId: this.sessionId, restarts: max, reason },
+      "session restarts exhausted; it stays failed until started again",
+    );
+    this.ctx.metrics.sessionGaveUp.inc();
+    await this.driver?.stop().catch(() => {});
+    await this.setStatus("failed", {
+      lastError: `gave up after ${max} restarts: ${reason}`.slice(0, 1000),
+    });
+  }
+
+  /** True once the restarts are exhausted (a `start` command reopens the session). */
+  get exhausted(): boolean {
+    return this.gaveUp;
   }
 
   /**
-   * A session still disconnected after `reconnectDelayMs` gets its driver reopened (auth
-   * kept; a logged-out device shows a new QR). A driver that recovers by itself (the webjs
-   * watchdog) is `ready` again by then and is left alone.
+   * Runs a lifecycle event's `fn` (qr, ready, disconnected, ...) unless stopped, one after
+   * another in arrival order, so a late QR write can never overwrite `ready`. While Postgres
+   * does not answer, `fn` is retried with backoff (it only writes what it would write again);
+   * a failure with the database answering is logged. Acks and inbound messages go through
+   * the `EventInbox` instead.
    */
-  private scheduleReconnect(): void {
-    clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = setTimeout(() => {
-      this.guard("reconnect", async () => {
-        if (this.status !== "disconnected" || !this.driver) return;
-        this.ctx.logger.info({ sessionId: this.sessionId }, "reopening a disconnected session");
-        await this.driver.stop().catch(() => {});
-        await this.setStatus("starting");
-        await this.driver.start();
-      });
-    }, this.ctx.options.reconnectDelayMs);
-    this.reconnectTimer.unref();
-  }
-
-  /**
-   * Runs `fn` for a driver event unless stopped; a failure is logged, never thrown.
-   * Lifecycle events (qr, ready, disconnected, ...) run one after another in arrival order,
-   * so a late QR write can never overwrite `ready`; acks and inbound messages run at once.
-   */
-  private guard(event: string, fn: () => Promise<void>, ordered = true): void {
+  private guard(event: string, fn: () => Promise<void>): void {
     if (this.stopped) return;
     const log = (error: unknown) =>
       this.ctx.logger.error(
         { err: error, sessionId: this.sessionId, event },
         "driver event handling failed",
       );
-    if (!ordered) {
-      fn().catch(log);
-      return;
-    }
-    this.lifecycle = this.lifecycle.then(() => (this.stopped ? undefined : fn())).catch(log);
+    this.lifecycle = this.lifecycle
+      .then(() =>
+        this.stopped ? undefined : untilDatabaseAnswers(this.ctx, fn, this.abort.signal),
+      )
+      .catch(log);
   }
 
   private async setStatus(
@@ -247,8 +420,10 @@ export class SessionRuntime {
   async stop(mode: StopMode): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    clearTimeout(this.reconnectTimer);
+    clearTimeout(this.restartTimer);
+    clearInterval(this.browserTimer);
     this.abort.abort();
+    await this.inbox.stop();
     const hard = mode === "crash" || mode === "lost";
     // Graceful: let the in-flight send finish and be recorded; hard: drop it (the job stays
     // in BullMQ and the next owner picks it up after its lock expires).

@@ -1,9 +1,10 @@
-import { emitEvent, toMessageWire, transitionMessage } from "@wagate/core";
+import { toMessageWire, transitionMessage } from "@wagate/core";
 import { messages, newId } from "@wagate/db";
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { WorkerContext } from "../context.js";
 import type { DriverAck, InboundMessage } from "../drivers/types.js";
-import { announceStatus, type SendSession } from "../send/processor.js";
+import { withEvents } from "../events/emit.js";
+import type { SendSession } from "../send/processor.js";
 
 const PENDING_ACK_TTL_MS = 60_000;
 
@@ -11,7 +12,10 @@ const PENDING_ACK_TTL_MS = 60_000;
  * Applies a session's acks to its messages, found by `(session_id, wa_message_id)`, one at a
  * time in arrival order (a `delivered` that came before `read` is announced before it; a
  * `read` that truly came first still wins: status only moves forward). An ack that beats the
- * processor's `sent` update is kept (60 s) and applied right after it.
+ * processor's `sent` update is kept (60 s) and applied right after it. A status change and
+ * its `message.status` event are one transaction, so a failed ack (Postgres away) can be
+ * applied again later (`EventInbox`) without losing or doubling the event; kept acks that
+ * fail on `flush` go to `park`.
  */
 export class AckApplier {
   private readonly pending = new Map<string, { acks: DriverAck[]; at: number }>();
@@ -20,6 +24,7 @@ export class AckApplier {
   constructor(
     private readonly ctx: WorkerContext,
     private readonly session: SendSession,
+    private readonly park: (ack: DriverAck) => void,
   ) {}
 
   /** Queues a driver ack. */
@@ -27,10 +32,14 @@ export class AckApplier {
     return this.inOrder(() => this.apply(ack));
   }
 
-  /** Called once a send is recorded: applies the acks that beat it. */
+  /** Called once a send is recorded: applies the acks that beat it (parks them on failure). */
   flush(waMessageId: string): Promise<void> {
     if (!this.pending.has(waMessageId)) return Promise.resolve();
-    return this.inOrder(() => this.drain(waMessageId));
+    return this.inOrder(() => this.drain(waMessageId)).catch(() => {
+      const entry = this.pending.get(waMessageId);
+      this.pending.delete(waMessageId);
+      for (const ack of entry?.acks ?? []) this.park(ack);
+    });
   }
 
   private inOrder(fn: () => Promise<void>): Promise<void> {
@@ -73,25 +82,44 @@ export class AckApplier {
     const entry = this.pending.get(waMessageId);
     if (!entry) return;
     this.pending.delete(waMessageId);
-    for (const ack of entry.acks) await this.apply(ack);
+    for (const [i, ack] of entry.acks.entries()) {
+      try {
+        await this.apply(ack);
+      } catch (error) {
+        // Keep what is left for the retry of the ack that led here (or for `flush`'s park).
+        const later = this.pending.get(waMessageId)?.acks ?? [];
+        this.pending.set(waMessageId, { acks: [...entry.acks.slice(i), ...later], at: entry.at });
+        throw error;
+      }
+    }
   }
 
   private async transition(messageId: string, ack: DriverAck, sentAt: Date | null) {
     const { status, at } = ack;
-    const moved =
-      status === "failed"
-        ? await transitionMessage(this.ctx.db, messageId, "failed", {
-            from: ["sending", "sent"],
-            set: {
-              errorCode: "send_failed",
-              errorMessage: "WhatsApp reported an error for this message",
-            },
-            now: at,
-          })
-        : await transitionMessage(this.ctx.db, messageId, status as "delivered" | "read", {
-            now: at,
-          });
+    const moved = await withEvents(this.ctx, async (tx, emit) => {
+      const row =
+        status === "failed"
+          ? await transitionMessage(tx, messageId, "failed", {
+              from: ["sending", "sent"],
+              set: {
+                errorCode: "send_failed",
+                errorMessage: "WhatsApp reported an error for this message",
+              },
+              now: at,
+            })
+          : await transitionMessage(tx, messageId, status as "delivered" | "read", { now: at });
+      if (row) {
+        await emit({
+          userId: row.userId,
+          type: "message.status",
+          data: toMessageWire(row, this.session.wire()),
+          now: this.ctx.now(),
+        });
+      }
+      return row;
+    });
     if (!moved) return;
+    this.ctx.metrics.messages.inc({ status: moved.status, error_code: moved.errorCode ?? "" });
     const sent = sentAt ?? moved.sentAt;
     if ((status === "delivered" || status === "read") && sent) {
       this.ctx.metrics.ackLatency.observe(
@@ -99,7 +127,6 @@ export class AckApplier {
         Math.max(0, (at.getTime() - sent.getTime()) / 1000),
       );
     }
-    await announceStatus(this.ctx, this.session, moved);
   }
 
   private prune(): void {
@@ -118,48 +145,56 @@ export interface InboundSession {
 
 /**
  * Records an inbound 1:1 message (`direction='inbound'`, `status='received'`, `recipient` =
- * the sender), once per wa id, and emits `message.received`. True when a row was added.
+ * the sender) and its `message.received` event in one transaction, once per WhatsApp id
+ * (an advisory lock on `(session, wa id)` makes concurrent replays see each other). True when
+ * a row was added. Throws when Postgres fails, so the caller can retry it safely.
  */
 export async function recordInbound(
   ctx: WorkerContext,
   session: InboundSession,
   message: InboundMessage,
+  options: { backfilled?: boolean } = {},
 ): Promise<boolean> {
-  const [existing] = await ctx.db
-    .select({ id: messages.id })
-    .from(messages)
-    .where(
-      and(eq(messages.sessionId, session.sessionId), eq(messages.waMessageId, message.waMessageId)),
-    )
-    .limit(1);
-  if (existing) return false;
-  const [row] = await ctx.db
-    .insert(messages)
-    .values({
-      id: newId("message"),
-      userId: session.userId,
-      sessionId: session.sessionId,
-      mode: session.mode,
-      direction: "inbound",
-      recipient: message.from,
-      type: message.type,
-      content: message.text,
-      status: "received",
-      waMessageId: message.waMessageId,
-      receivedAt: message.at,
-    })
-    .returning();
-  if (!row) return false;
-  ctx.metrics.inbound.inc();
-  try {
-    await emitEvent(ctx.db, ctx.webhookQueue, {
+  const added = await withEvents(ctx, async (tx, emit) => {
+    const lockKey = `${session.sessionId}:${message.waMessageId}`;
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${lockKey}, 0))`);
+    const [existing] = await tx
+      .select({ id: messages.id })
+      .from(messages)
+      .where(
+        and(
+          eq(messages.sessionId, session.sessionId),
+          eq(messages.waMessageId, message.waMessageId),
+        ),
+      )
+      .limit(1);
+    if (existing) return false;
+    const [row] = await tx
+      .insert(messages)
+      .values({
+        id: newId("message"),
+        userId: session.userId,
+        sessionId: session.sessionId,
+        mode: session.mode,
+        direction: "inbound",
+        recipient: message.from,
+        type: message.type,
+        content: message.text,
+        status: "received",
+        waMessageId: message.waMessageId,
+        receivedAt: message.at,
+      })
+      .returning();
+    if (!row) return false;
+    const wire = toMessageWire(row, { name: session.name, phoneNumber: session.phoneNumber });
+    await emit({
       userId: row.userId,
       type: "message.received",
-      data: toMessageWire(row, { name: session.name, phoneNumber: session.phoneNumber }),
+      data: options.backfilled ? { ...wire, backfilled: true } : wire,
       now: ctx.now(),
     });
-  } catch (error) {
-    ctx.logger.warn({ err: error, messageId: row.id }, "message.received webhook not queued");
-  }
-  return true;
+    return true;
+  });
+  if (added) ctx.metrics.inbound.inc();
+  return added;
 }
