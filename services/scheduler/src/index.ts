@@ -11,8 +11,10 @@ export { getJob, JOB_NAMES_LIST, JOBS } from "./jobs/index.js";
 export { sendJobOptions } from "./jobs/reconcile-messages.js";
 export { jobLockKey, withJobLock } from "./lock.js";
 export { createSchedulerMetrics, type SchedulerMetrics } from "./metrics.js";
+export { redisSentinelKey } from "./redis-watch.js";
 export {
   createScheduler,
+  RECOVERY_PASSES_MS,
   type RunResult,
   type Scheduler,
   type SchedulerDeps,

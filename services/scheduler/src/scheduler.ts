@@ -176,7 +176,15 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     return outcome.result === "success" ? outcome.summary : { skipped: outcome.reason };
   };
 
-  const recoveryPass = () => runJob("reconcile-messages", { trigger: "recovery" });
+  const recoveryRuns = new Set<Promise<RunResult>>();
+  /** One recovery run; `stop()` waits for the ones in progress before closing the queues. */
+  const recoveryPass = () => {
+    const run = runJob("reconcile-messages", { trigger: "recovery" }).finally(() =>
+      recoveryRuns.delete(run),
+    );
+    recoveryRuns.add(run);
+    return run;
+  };
 
   const recoverFromRedisLoss = async () => {
     metrics.redisDataLosses.inc();
@@ -227,6 +235,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       watch = undefined;
       for (const timer of recoveryTimers) clearTimeout(timer);
       recoveryTimers.clear();
+      await Promise.allSettled([...recoveryRuns]);
       await closeQueue(worker);
       await Promise.allSettled([
         closeQueue(queue),

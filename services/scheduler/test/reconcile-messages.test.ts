@@ -10,7 +10,7 @@ import {
   SimulatedNetwork,
   type WhatsAppWorker,
 } from "@wagate/whatsapp-worker";
-import { Queue } from "bullmq";
+import { Queue, Worker } from "bullmq";
 import { eq, inArray } from "drizzle-orm";
 import pino from "pino";
 import { Registry } from "prom-client";
@@ -168,6 +168,65 @@ describe("reconcile-messages after Redis loses its data", () => {
     expect(network.sendCount(stalledSent)).toBe(0);
     expect(rows.find((r) => r.id === stalledSent)!.waMessageId).toBe("sim_earlier");
     expect(network.duplicates()).toEqual([]);
+    await queue.close();
+  });
+
+  it("re-enqueues a due scheduled message whose job finished without sending it", async () => {
+    // Issue 9 defect 2: the job was taken and failed by a consumer that was going away, so
+    // the row stayed `scheduled` while BullMQ kept the failed job under the message's id, and
+    // adding a job with that id again was a no-op: reconcile "requeued" it every run, for good.
+    const userId = await insertUser(env);
+    const sessionId = "ses_RECONCILE0000000000000002";
+    await env.db.db.insert(whatsappSessions).values({
+      id: sessionId,
+      userId,
+      name: "second",
+      mode: "test",
+      driver: "simulator",
+      desiredState: "stopped",
+    });
+    const accepted = new Date(Date.now() - 120_000);
+    const id = await insertMessage(env, {
+      userId,
+      sessionId,
+      status: "scheduled",
+      createdAt: accepted,
+      scheduledAt: new Date(Date.now() - 30_000),
+      quotaDay: accepted.toISOString().slice(0, 10),
+    });
+    const queue = new Queue(sendQueueName(sessionId), {
+      connection: env.redis.redis,
+      prefix: env.redis.prefix,
+    });
+    await queue.add(JOB_NAMES.send, { messageId: id }, { jobId: id, removeOnFail: { age: 3600 } });
+    const goingAway = new Worker(
+      sendQueueName(sessionId),
+      async () => {
+        throw new Error("session stopped before sending");
+      },
+      { connection: env.redis.redis, prefix: env.redis.prefix },
+    );
+    const deadline = Date.now() + 20_000;
+    while ((await (await queue.getJob(id))?.getState()) !== "failed" && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await goingAway.close();
+    expect(await (await queue.getJob(id))?.getState()).toBe("failed");
+
+    const outcome = await scheduler.runJob("reconcile-messages");
+    expect(outcome).toMatchObject({ result: "success", summary: { scheduled_requeued: 1 } });
+    expect(await (await queue.getJob(id))?.getState()).toBe("waiting");
+    await env.db.db
+      .update(whatsappSessions)
+      .set({ desiredState: "running" })
+      .where(eq(whatsappSessions.id, sessionId));
+    let row = (await env.db.db.select().from(messages).where(eq(messages.id, id)))[0];
+    while (!row?.sentAt && Date.now() < deadline + 10_000) {
+      await new Promise((r) => setTimeout(r, 100));
+      row = (await env.db.db.select().from(messages).where(eq(messages.id, id)))[0];
+    }
+    expect(row?.sentAt).not.toBeNull();
+    expect(network.sendCount(id)).toBe(1);
     await queue.close();
   });
 

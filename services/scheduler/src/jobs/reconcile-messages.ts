@@ -59,11 +59,13 @@ async function eachLimited<T>(items: T[], width: number, fn: (item: T) => Promis
 }
 
 /**
- * Re-enqueues `queued` and `scheduled` rows whose send job is gone (e.g. Redis lost its data).
- * The job's existence is checked first (one pipelined EXISTS per page of rows) and the row
- * re-read after, so a job that completed meanwhile (row now past `queued`) is not added
- * again; and the worker moves a row to `sending` with a conditional UPDATE, so even a
- * duplicate job never sends twice.
+ * Re-enqueues `queued` and `scheduled` rows whose send job is gone (e.g. Redis lost its data)
+ * or finished without moving the row (BullMQ keeps a failed job a week, and adding a job
+ * whose id exists is a no-op, so such a row would never get a job again: it is removed
+ * first). The job's state is probed first (one pipelined HMGET per page of rows: a job hash
+ * always has `timestamp`, a finished one `finishedOn`) and the row re-read after, so a job
+ * that completed meanwhile (row now past `queued`) is not added again; and the worker moves
+ * a row to `sending` with a conditional UPDATE, so even a duplicate job never sends twice.
  */
 async function requeueMissing(
   ctx: JobContext,
@@ -76,27 +78,40 @@ async function requeueMissing(
   let requeued = 0;
   for await (const page of pendingRows(ctx, status, before)) {
     checked += page.length;
-    // One round trip per page: does each row's job hash still exist?
+    // One round trip per page: does each row's job exist, and has it finished?
     const withSession = page.filter((row) => row.sessionId !== null);
     const probe = ctx.redis.pipeline();
-    for (const row of withSession) probe.exists(ctx.sendQueue(row.sessionId!).toKey(row.id));
-    const exists = (await probe.exec()) ?? [];
-    const missing = withSession.filter((_, i) => exists[i]?.[1] !== 1);
-    await eachLimited(missing, 50, async (row) => {
+    for (const row of withSession) {
+      probe.hmget(ctx.sendQueue(row.sessionId!).toKey(row.id), "timestamp", "finishedOn");
+    }
+    const replies = (await probe.exec()) ?? [];
+    const jobState = (i: number) => {
+      const [error, fields] = replies[i] ?? [];
+      if (error || !Array.isArray(fields)) return "live"; // unknown: leave it to the next run
+      if (fields[0] === null) return "missing";
+      return fields[1] === null ? "live" : "finished";
+    };
+    const stale = withSession
+      .map((row, i) => ({ row, state: jobState(i) }))
+      .filter((entry) => entry.state !== "live");
+    await eachLimited(stale, 50, async ({ row, state }) => {
       const queue = ctx.sendQueue(row.sessionId!);
       const [fresh] = await ctx.db
         .select({ status: messages.status })
         .from(messages)
         .where(eq(messages.id, row.id));
       if (fresh?.status !== status) return;
+      // Finished without sending (e.g. taken by a session that was stopping): the finished
+      // job holds the id, so it goes first.
+      if (state === "finished") await queue.remove(row.id);
       const delay = row.scheduledAt ? row.scheduledAt.getTime() - now.getTime() : 0;
       const data: SendJob = { messageId: row.id };
       // Added with jobId = messageId: if the job reappeared meanwhile, BullMQ keeps the one.
       await queue.add(JOB_NAMES.send, data, sendJobOptions(row.id, delay));
       requeued += 1;
       ctx.logger.info(
-        { messageId: row.id, queue: sendQueueName(row.sessionId!), status },
-        "re-enqueued a message whose send job was missing",
+        { messageId: row.id, queue: sendQueueName(row.sessionId!), status, job: state },
+        "re-enqueued a message whose send job was missing or finished",
       );
     });
   }

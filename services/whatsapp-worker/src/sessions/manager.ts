@@ -6,6 +6,7 @@ import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import type { Redis } from "ioredis";
 import type { WorkerContext } from "../context.js";
 import { SessionLease } from "./lease.js";
+import { retakeLostLease } from "./lease-retake.js";
 import { publishSessionStatus } from "./publish.js";
 import { SessionRuntime, type StopMode } from "./runtime.js";
 
@@ -168,6 +169,18 @@ export class SessionManager {
       runtimes.map(async (runtime, i) => {
         if (this.runtimes.get(runtime.sessionId) !== runtime) return;
         if (!renewed[i]) {
+          // Gone with Redis's data rather than taken: keep the session, same token.
+          const { redis, redisPrefix } = this.ctx;
+          const retaken = await retakeLostLease(redis, redisPrefix, this.lease, runtime).catch(
+            () => false,
+          );
+          if (retaken) {
+            this.ctx.logger.warn(
+              { sessionId: runtime.sessionId },
+              "session lease gone; taken back",
+            );
+            return;
+          }
           this.ctx.logger.warn({ sessionId: runtime.sessionId }, "session lease lost; stopping it");
           this.runtimes.delete(runtime.sessionId);
           await runtime.stop("lost");
