@@ -7,6 +7,7 @@ import { authRouter } from "./auth/index.js";
 import { messagesRouter } from "./messages/index.js";
 import { passwordResetRouter } from "./password-reset/index.js";
 import { phonePrefixesRouter } from "./phone-prefixes/index.js";
+import { mountQueueBoard } from "./queue-board/index.js";
 import { sessionsRouter } from "./sessions/index.js";
 import { usersRouter } from "./users/index.js";
 import { webhooksRouter } from "./webhooks/index.js";
@@ -26,4 +27,5 @@ export function mountRoutes(app: OpenAPIHono<AppEnv>): void {
   app.route("/api/v1/sessions", sessionsRouter());
   app.route("/api/v1/messages", messagesRouter());
   app.route("/api/v1/phone-prefixes", phonePrefixesRouter());
+  mountQueueBoard(app);
 }
