@@ -39,7 +39,9 @@ function makeBoard(deps: AppDeps, readOnlyMode: boolean) {
     serverAdapter,
     options: { uiBasePath: uiBasePath(), uiConfig: { boardTitle: "wagate queues" } },
   });
-  const app = new Hono().route(QUEUE_BOARD_PATH, serverAdapter.registerPlugin());
+  // Not strict: the page is served at `/admin/queues/` (see index.ts) and Bull Board names
+  // its entry route `/`.
+  const app = new Hono({ strict: false }).route(QUEUE_BOARD_PATH, serverAdapter.registerPlugin());
   return { app, replace: (names: string[]) => board.replaceQueues(adapters(names)) };
 }
 
