@@ -23,7 +23,8 @@ export function mountQueueBoard(app: OpenAPIHono<AppEnv>): void {
     app.all(path, async (c) => {
       // The page's relative links (static/js/..., api/queues) need the trailing slash: the
       // CSP's `base-uri 'none'` refuses the <base href> Bull Board relies on.
-      if (new URL(c.req.url).pathname === QUEUE_BOARD_PATH) return c.redirect(`${QUEUE_BOARD_PATH}/`, 302);
+      if (new URL(c.req.url).pathname === QUEUE_BOARD_PATH)
+        return c.redirect(`${QUEUE_BOARD_PATH}/`, 302);
       const deps = c.get("deps");
       let board = boards.get(deps);
       if (!board) {
