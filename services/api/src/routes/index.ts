@@ -10,6 +10,7 @@ import { messagesRouter } from "./messages/index.js";
 import { pairingLinksRouter, pairingRouter } from "./pairing/index.js";
 import { passwordResetRouter } from "./password-reset/index.js";
 import { phonePrefixesRouter } from "./phone-prefixes/index.js";
+import { mountQueueBoard } from "./queue-board/index.js";
 import { sessionsRouter } from "./sessions/index.js";
 import { usersRouter } from "./users/index.js";
 import { webhooksRouter } from "./webhooks/index.js";
@@ -33,4 +34,5 @@ export function mountRoutes(app: OpenAPIHono<AppEnv>): void {
   app.route("/api/v1/sessions", sessionsRouter());
   app.route("/api/v1/messages", messagesRouter());
   app.route("/api/v1/phone-prefixes", phonePrefixesRouter());
+  mountQueueBoard(app);
 }

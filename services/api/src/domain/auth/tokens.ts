@@ -8,6 +8,9 @@ export const ACCESS_TOKEN_TYP = "at+jwt";
 /** Audience of admin access tokens: a token minted for anything else is not an access token. */
 export const ACCESS_TOKEN_AUDIENCE = "wagate-admin";
 export const TOKEN_ISSUER = "wagate";
+/** `typ` and audience of the queue board's cookie token (see routes/queue-board). */
+export const QUEUE_BOARD_TOKEN_TYP = "wagate-queue-board+jwt";
+export const QUEUE_BOARD_TOKEN_AUDIENCE = "wagate-queue-board";
 
 type TokenDeps = Pick<AppDeps, "env" | "jwtSecret" | "now" | "redis" | "redisPrefix">;
 
@@ -59,7 +62,12 @@ export function jwtKeySet(deps: Pick<TokenDeps, "env" | "jwtSecret">): KeySet {
  * gets none.
  */
 function verificationKey(deps: TokenDeps, token: string): Uint8Array | undefined {
-  const { kid } = decodeProtectedHeader(token);
+  let kid: unknown;
+  try {
+    kid = decodeProtectedHeader(token).kid;
+  } catch {
+    return undefined; // not a JWT at all (e.g. an API key sent as a bearer)
+  }
   if (kid === undefined) return deps.jwtSecret;
   if (typeof kid !== "string") return undefined;
   return jwtKeySet(deps).byKid.get(kid);
@@ -93,33 +101,44 @@ export async function revokeAccessTokens(deps: TokenDeps, adminId: string): Prom
     .exec();
 }
 
-/** Signs a short-lived HS256 access token for `admin`. */
-export async function signAccessToken(
+/** The JWT kinds this API mints: each its own `typ` and audience, so none passes as another. */
+const TOKEN_KINDS = {
+  access: { typ: ACCESS_TOKEN_TYP, audience: ACCESS_TOKEN_AUDIENCE },
+  queueBoard: { typ: QUEUE_BOARD_TOKEN_TYP, audience: QUEUE_BOARD_TOKEN_AUDIENCE },
+} as const;
+type TokenKind = keyof typeof TOKEN_KINDS;
+
+async function signAdminToken(
   deps: TokenDeps,
+  kind: TokenKind,
   admin: AdminPrincipal,
-): Promise<{ token: string; expiresIn: number }> {
-  const expiresIn = deps.env.ACCESS_TOKEN_TTL_SECONDS;
+  expiresIn: number,
+): Promise<string> {
   const iat = Math.floor(deps.now().getTime() / 1000);
   const ver = await currentTokenVersion(deps, admin.id);
-  const token = await new SignJWT({ role: admin.role, email: admin.email, ver })
-    .setProtectedHeader({ alg: "HS256", typ: ACCESS_TOKEN_TYP, kid: jwtKeySet(deps).currentKid })
+  return new SignJWT({ role: admin.role, email: admin.email, ver })
+    .setProtectedHeader({
+      alg: "HS256",
+      typ: TOKEN_KINDS[kind].typ,
+      kid: jwtKeySet(deps).currentKid,
+    })
     .setSubject(admin.id)
     .setIssuer(TOKEN_ISSUER)
-    .setAudience(ACCESS_TOKEN_AUDIENCE)
+    .setAudience(TOKEN_KINDS[kind].audience)
     .setIssuedAt(iat)
     .setExpirationTime(iat + expiresIn)
     .sign(deps.jwtSecret);
-  return { token, expiresIn };
 }
 
 /**
- * Verifies an access token: signed by the key its `kid` names (see `verificationKey`), HS256
- * only (so `none` and every other algorithm is refused), our issuer, audience and `typ`, not
- * expired by the injected clock, and minted under the admin's current token version.
- * Returns null for any invalid token.
+ * Verifies an admin token of `kind`: signed by the key its `kid` names (see
+ * `verificationKey`), HS256 only (so `none` and every other algorithm is refused), our
+ * issuer, the kind's audience and `typ`, not expired by the injected clock, and minted under
+ * the admin's current token version. Returns null for any invalid token.
  */
-export async function verifyAccessToken(
+async function verifyAdminToken(
   deps: TokenDeps,
+  kind: TokenKind,
   token: string,
 ): Promise<AdminPrincipal | null> {
   try {
@@ -128,8 +147,8 @@ export async function verifyAccessToken(
     const { payload } = await jwtVerify(token, key, {
       algorithms: ["HS256"],
       issuer: TOKEN_ISSUER,
-      audience: ACCESS_TOKEN_AUDIENCE,
-      typ: ACCESS_TOKEN_TYP,
+      audience: TOKEN_KINDS[kind].audience,
+      typ: TOKEN_KINDS[kind].typ,
       currentDate: deps.now(),
       requiredClaims: ["sub", "iat", "exp", "role", "email"],
     });
@@ -149,3 +168,32 @@ export async function verifyAccessToken(
     throw error;
   }
 }
+
+/** Signs a short-lived HS256 access token for `admin`. */
+export async function signAccessToken(
+  deps: TokenDeps,
+  admin: AdminPrincipal,
+): Promise<{ token: string; expiresIn: number }> {
+  const expiresIn = deps.env.ACCESS_TOKEN_TTL_SECONDS;
+  return { token: await signAdminToken(deps, "access", admin, expiresIn), expiresIn };
+}
+
+/** Verifies an access token (see `verifyAdminToken`); null for any invalid token. */
+export const verifyAccessToken = (deps: TokenDeps, token: string) =>
+  verifyAdminToken(deps, "access", token);
+
+/**
+ * Signs the queue board's cookie token for `admin`: lives as long as an access token at most
+ * (and 15 minutes at most), and is revoked with the admin's access tokens.
+ */
+export async function signQueueBoardToken(
+  deps: TokenDeps,
+  admin: AdminPrincipal,
+): Promise<{ token: string; expiresIn: number }> {
+  const expiresIn = Math.min(deps.env.ACCESS_TOKEN_TTL_SECONDS, 900);
+  return { token: await signAdminToken(deps, "queueBoard", admin, expiresIn), expiresIn };
+}
+
+/** Verifies a queue board cookie token; null for any invalid one (an access token included). */
+export const verifyQueueBoardToken = (deps: TokenDeps, token: string) =>
+  verifyAdminToken(deps, "queueBoard", token);
