@@ -1,4 +1,3 @@
-import { swaggerUI } from "@hono/swagger-ui";
 import { createOpsRoutes, pingRedis } from "@wagate/core";
 import { newId, pingDb } from "@wagate/db";
 import { bodyLimit } from "hono/body-limit";
@@ -8,6 +7,7 @@ import { errorHandler } from "./lib/error-handler.js";
 import { ApiError } from "./lib/errors.js";
 import { createRouter } from "./lib/openapi.js";
 import { requestLog } from "./middleware/request-log.js";
+import { mountDocs } from "./routes/docs/index.js";
 import { mountRoutes } from "./routes/index.js";
 
 export const API_VERSION = "1.0.0";
@@ -84,7 +84,7 @@ export function createApp(deps: AppDeps) {
     },
     servers: [{ url: deps.env.PUBLIC_URL ?? `http://localhost:${deps.env.PORT}` }],
   });
-  app.get("/docs", swaggerUI({ url: "/api/v1/openapi.json" }));
+  mountDocs(app);
 
   return app;
 }
