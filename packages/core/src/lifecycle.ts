@@ -38,15 +38,48 @@ export function onShutdown(logger: Logger, timeoutMs: number, steps: ShutdownSte
   process.once("SIGINT", () => void stop("SIGINT"));
 }
 
-/** Serves a Hono app on `port`; resolves once listening. */
 /** Anything with a fetch handler: a Hono or OpenAPIHono app of any env. */
 export interface Fetchable {
   fetch: (request: Request) => Response | Promise<Response>;
 }
 
-export function listen(app: Fetchable, port: number, hostname = "0.0.0.0"): Promise<Server> {
+export interface ListenOptions {
+  /** Default `0.0.0.0`. */
+  hostname?: string;
+  /**
+   * Idle time before the server closes a kept-alive connection, ms. Default 75 000: longer
+   * than load balancers' idle timeouts, so they never reuse a connection we are closing.
+   */
+  keepAliveTimeoutMs?: number;
+  /** Time to receive a request's headers, ms; above the keep-alive timeout. Default keep-alive + 1 000. */
+  headersTimeoutMs?: number;
+}
+
+/**
+ * Serves a Hono app on `port`; resolves once listening. Node's own keep-alive timeout (5 s)
+ * is shorter than every proxy's idle timeout: a client or balancer reusing a connection
+ * just as the server closes it gets "other side closed" (a 502 behind a balancer).
+ */
+export function listen(
+  app: Fetchable,
+  port: number,
+  /** Options, or just the hostname (as callers written before the options passed it). */
+  hostnameOrOptions: string | ListenOptions = {},
+): Promise<Server> {
+  const options =
+    typeof hostnameOrOptions === "string" ? { hostname: hostnameOrOptions } : hostnameOrOptions;
+  const keepAliveTimeout = options.keepAliveTimeoutMs ?? 75_000;
+  const headersTimeout = options.headersTimeoutMs ?? keepAliveTimeout + 1000;
   return new Promise((resolve) => {
-    const server = serve({ fetch: app.fetch, port, hostname }, () => resolve(server as Server));
+    const server = serve({ fetch: app.fetch, port, hostname: options.hostname ?? "0.0.0.0" }, () =>
+      resolve(server as Server),
+    ) as Server;
+    server.keepAliveTimeout = keepAliveTimeout;
+    server.headersTimeout = headersTimeout;
+    // A request may take longer than its headers, never less.
+    if (server.requestTimeout > 0 && server.requestTimeout < headersTimeout) {
+      server.requestTimeout = headersTimeout;
+    }
   });
 }
 

@@ -1,4 +1,3 @@
-import { swaggerUI } from "@hono/swagger-ui";
 import { createOpsRoutes, pingRedis } from "@wagate/core";
 import { newId, pingDb } from "@wagate/db";
 import { bodyLimit } from "hono/body-limit";
@@ -9,6 +8,7 @@ import { ApiError } from "./lib/errors.js";
 import { createRouter } from "./lib/openapi.js";
 import { requestLog } from "./middleware/request-log.js";
 import { securityHeaders } from "./middleware/security-headers.js";
+import { mountDocs } from "./routes/docs/index.js";
 import { mountRoutes } from "./routes/index.js";
 
 export const API_VERSION = "1.0.0";
@@ -86,7 +86,7 @@ export function createApp(deps: AppDeps) {
     },
     servers: [{ url: deps.env.PUBLIC_URL ?? `http://localhost:${deps.env.PORT}` }],
   });
-  app.get("/docs", swaggerUI({ url: "/api/v1/openapi.json" }));
+  mountDocs(app);
 
   return app;
 }

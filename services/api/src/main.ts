@@ -1,4 +1,4 @@
-import { closeServer, listen, onShutdown, runMain } from "@wagate/core";
+import { closeServer, httpTimeouts, listen, onShutdown, runMain } from "@wagate/core";
 import { runMigrations } from "@wagate/db";
 import { createApp } from "./app.js";
 import { createDeps } from "./deps.js";
@@ -11,7 +11,7 @@ await runMain("api", async () => {
   await runMigrations(env.DATABASE_URL);
   const background = await startBackground(deps);
   const app = createApp(deps);
-  const server = await listen(app, env.PORT);
+  const server = await listen(app, env.PORT, httpTimeouts(env));
   deps.logger.info({ port: env.PORT }, "api listening");
   onShutdown(deps.logger, env.SHUTDOWN_TIMEOUT_MS, [
     { name: "http", run: () => closeServer(server) },

@@ -2,6 +2,7 @@ import type { MessageType } from "@wagate/contracts";
 import { assertPublicUrl, SafeFetchError } from "@wagate/core";
 import type { MessageMedia } from "@wagate/db";
 import { validationFailed } from "../../lib/errors.js";
+import { withPrivateHint } from "../webhooks/webhooks.js";
 
 /** Largest decoded inline (`base64`) media, bytes: WhatsApp's limit for most media types. */
 export const MAX_INLINE_MEDIA_BYTES = 16 * 1024 * 1024;
@@ -103,7 +104,9 @@ export async function prepareMedia(
   try {
     await assertPublicUrl(input.url, { allowPrivate: options.allowPrivate });
   } catch (error) {
-    if (error instanceof SafeFetchError) throw field("media.url", `is refused: ${error.message}`);
+    if (error instanceof SafeFetchError) {
+      throw field("media.url", `is refused: ${withPrivateHint(error)}`);
+    }
     throw error;
   }
   const mimeType = input.mime_type ? mimeOf(input.mime_type) : null;

@@ -10,8 +10,9 @@ import { and, count, eq, sql } from "drizzle-orm";
 import type { AccountPrincipal, AppDeps } from "../../lib/context.js";
 import { ApiError, conflict } from "../../lib/errors.js";
 import { queueFor } from "../../lib/queues.js";
+import { subscribeChannel } from "./events.js";
 import { findSession, requireSession, type SessionRow } from "./find.js";
-import { sessionQrKey } from "./keys.js";
+import { sessionEventsChannel, sessionQrKey } from "./keys.js";
 
 /**
  * Queues a command for the worker. The job id is `<action>-<sessionId>`, so repeated inits
@@ -94,23 +95,67 @@ export async function initSession(
   return row;
 }
 
+/** How long POST /sessions/disconnect waits for the worker to report the session stopped. */
+export const DISCONNECT_WAIT_MS = 5000;
+
+/**
+ * Resolves once the worker publishes `status` = `stopped` for the session, or after
+ * `timeoutMs`. Subscribed before it returns, so a stop published after that is not missed.
+ */
+async function waitForStopped(deps: AppDeps, sessionId: string, timeoutMs: number) {
+  let settle: () => void = () => {};
+  const stopped = new Promise<void>((resolve) => {
+    settle = resolve;
+  });
+  const unsubscribe = await subscribeChannel(
+    deps,
+    sessionEventsChannel(deps.redisPrefix, sessionId),
+    (message) => {
+      try {
+        const event = JSON.parse(message) as { type?: string; status?: string };
+        if (event.type === "status" && event.status === "stopped") settle();
+      } catch {
+        // Not ours to judge: the events stream forwards what it cannot parse as is.
+      }
+    },
+  );
+  return {
+    wait: async () => {
+      const timer = setTimeout(settle, timeoutMs);
+      await stopped;
+      clearTimeout(timer);
+      await unsubscribe();
+    },
+    cancel: unsubscribe,
+  };
+}
+
 /**
  * POST /sessions/disconnect: the session should stop, and the worker logs the device out
- * and deletes the stored auth (a later init pairs again with a new QR).
+ * and deletes the stored auth (a later init pairs again with a new QR). Answers with the
+ * session as it is after the call: it waits (at most `waitMs`) for the worker to report it
+ * stopped, so the answer does not show the state from before the call.
  */
 export async function disconnectSession(
   deps: AppDeps,
   account: AccountPrincipal,
   name: string,
+  waitMs = DISCONNECT_WAIT_MS,
 ): Promise<SessionRow> {
   const session = await requireSession(deps.db, account, name);
-  const [row] = await deps.db
-    .update(whatsappSessions)
-    .set({ desiredState: "stopped" })
-    .where(and(eq(whatsappSessions.id, session.id), eq(whatsappSessions.userId, account.userId)))
-    .returning();
-  // The QR shown so far must not be scanned any more.
-  await deps.redis.del(sessionQrKey(deps.redisPrefix, session.id));
-  await enqueueSessionCommand(deps, { sessionId: session.id, action: "logout" });
-  return row ?? session;
+  const stop = session.status === "stopped" ? null : await waitForStopped(deps, session.id, waitMs);
+  try {
+    await deps.db
+      .update(whatsappSessions)
+      .set({ desiredState: "stopped" })
+      .where(and(eq(whatsappSessions.id, session.id), eq(whatsappSessions.userId, account.userId)));
+    // The QR shown so far must not be scanned any more.
+    await deps.redis.del(sessionQrKey(deps.redisPrefix, session.id));
+    await enqueueSessionCommand(deps, { sessionId: session.id, action: "logout" });
+  } catch (error) {
+    await stop?.cancel();
+    throw error;
+  }
+  await stop?.wait();
+  return (await findSession(deps.db, account, name)) ?? session;
 }

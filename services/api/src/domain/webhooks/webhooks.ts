@@ -13,6 +13,16 @@ export const MAX_WEBHOOKS_PER_ACCOUNT = 25;
 const VET_DNS_TIMEOUT_MS = 3000;
 
 /**
+ * A refusal for a private address names the setting that allows it, so an operator whose
+ * receiver sits on the same network knows what to change.
+ */
+export function withPrivateHint(error: SafeFetchError): string {
+  return error.code === "address_not_allowed"
+    ? `${error.message} (set WEBHOOK_ALLOW_PRIVATE=true to allow private, loopback and link-local targets)`
+    : error.message;
+}
+
+/**
  * Refuses a URL the server must not call: not http(s), credentials in it, or a host that
  * resolves to loopback/private/link-local... (unless `allowPrivate`). A host that does not
  * resolve (yet), or DNS that is slow, is accepted: the delivery worker vets the address again
@@ -33,8 +43,9 @@ export async function vetWebhookUrl(url: string, allowPrivate: boolean): Promise
   if (error === null) return;
   if (!(error instanceof SafeFetchError)) throw error;
   if (error.code === "fetch_failed") return;
-  throw validationFailed(`url: ${error.message}`, {
-    fields: [{ path: "url", message: error.message, code: error.code }],
+  const message = withPrivateHint(error);
+  throw validationFailed(`url: ${message}`, {
+    fields: [{ path: "url", message, code: error.code }],
   });
 }
 

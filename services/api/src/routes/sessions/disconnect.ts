@@ -12,7 +12,7 @@ const route = createRoute({
   tags: ["Sessions"],
   summary: "Log a session out",
   description:
-    "Scope `sessions:manage`. The worker logs the device out and deletes the stored auth; a later init pairs again with a new QR. Messages still queued for the session wait until it is ready again (cancel them with DELETE /messages/{id}).",
+    "Scope `sessions:manage`. The worker logs the device out and deletes the stored auth; a later init pairs again with a new QR. The answer shows the session after the call: it waits up to 5 s for the worker to report it `stopped` (without a running worker, the status is unchanged until one takes the command). Messages still queued for the session wait until it is ready again (cancel them with DELETE /messages/{id}).",
   security: API_KEY_SECURITY,
   middleware: [requireAccount("sessions:manage")] as const,
   request: {
