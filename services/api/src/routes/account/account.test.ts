@@ -14,6 +14,7 @@ describe("GET /account", () => {
         userId: account.userId,
         mode: "test",
         limit: 10,
+        unitsUsed: async () => 0,
         now,
       });
     }
@@ -22,6 +23,7 @@ describe("GET /account", () => {
       userId: account.userId,
       mode: "live",
       limit: 10,
+      unitsUsed: async () => 0,
       now,
     });
     const res = await send(t, "GET", "/api/v1/account", account.headers);

@@ -142,6 +142,7 @@ describe("/api/v1/users", () => {
           userId: account.userId,
           mode,
           limit: 10,
+          unitsUsed: async () => 0,
           now: t.deps.now(),
         });
       }
