@@ -7,6 +7,7 @@ import { requestId } from "hono/request-id";
 import type { AppDeps } from "./lib/context.js";
 import { ApiError, isDependencyUnavailable } from "./lib/errors.js";
 import { createRouter } from "./lib/openapi.js";
+import { requestDeadline } from "./middleware/deadline.js";
 import { requestLog } from "./middleware/request-log.js";
 import { mountRoutes } from "./routes/index.js";
 
@@ -23,6 +24,7 @@ export function createApp(deps: AppDeps) {
   });
   // Before the body limit so that refused requests are logged and counted too.
   app.use("/api/*", requestLog());
+  app.use("*", requestDeadline(deps));
   const limitBody = bodyLimit({
     maxSize: deps.env.MAX_BODY_BYTES,
     onError: () => {
