@@ -102,7 +102,9 @@ export class LoadClient {
         return send;
       }
       if (res.status !== 0 && res.status !== 503 && res.status !== 429) return send;
-      await sleep(Math.min(Math.max(res.retryAfter, 0.2), 1) * 1000);
+      // Honour Retry-After (at most 5 s), with jitter so retries do not arrive in waves.
+      const wait = Math.min(Math.max(res.retryAfter || 1, 0.5), 5) * 1000;
+      await sleep(wait * (0.5 + Math.random() * 0.5));
     }
     return send;
   }

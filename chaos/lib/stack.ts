@@ -9,6 +9,8 @@ export interface StackSettings {
   requestTimeoutMs: number;
   leaseTtlMs: number;
   heartbeatMs: number;
+  /** Pace of the session's sends (the workers' PACING_PER_MINUTE / 60). */
+  sendsPerSecond: number;
 }
 
 interface ServiceSpec {
@@ -67,8 +69,14 @@ export class ChaosStack {
       env: {
         ...common,
         WORKER_PORT: String(port),
-        SIM_PROFILE: "fast",
+        // Paced at `sendsPerSecond` (normal simulator acks), so a burst leaves a backlog in
+        // Redis for the faults to hit.
+        SIM_PROFILE: "normal",
         SIM_LINK_DELAY_MS: "200",
+        PACING_PER_MINUTE: String(this.settings.sendsPerSecond * 60),
+        PACING_BURST: "5",
+        PACING_MIN_GAP_MS: "0",
+        PACING_JITTER_MS: "0",
         LEASE_TTL_MS: String(this.settings.leaseTtlMs),
         HEARTBEAT_MS: String(this.settings.heartbeatMs),
         WWEBJS_DATA_PATH: join(this.root, `wwebjs-${n}`),

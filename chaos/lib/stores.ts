@@ -89,7 +89,16 @@ export class PrivatePostgres {
 
   /** `pg_ctl restart -m immediate`: every backend dies at once, crash recovery on start. */
   restartImmediate(): Promise<void> {
-    return asPostgresAsync("pg_ctl", ["-D", this.dataDir, "-m", "immediate", "-w", "restart"]);
+    return asPostgresAsync("pg_ctl", [
+      "-D",
+      this.dataDir,
+      "-l",
+      this.logFile,
+      "-m",
+      "immediate",
+      "-w",
+      "restart",
+    ]);
   }
 
   /** Synchronous, so it can run from an `exit` handler too. */
