@@ -187,9 +187,14 @@ async function runFault(
   const load = client.run(fault.name, cfg.rate);
   const burst = Array.from({ length: cfg.burst }, () => client.send(fault.name));
   await sleep(cfg.leadMs);
+  // The fault must hit accepted work still waiting in Redis: the burst is in before it starts.
+  const burstSends = await Promise.all(burst);
+  const queuedIds = client.sends.flatMap((s) => (s.accepted && s.id ? [s.id] : []));
+  const atFault = await outcomes(ctx.sql, queuedIds).catch(() => new Map());
+  const backlog = [...atFault.values()].filter((o) => !isSent(o)).length;
   const played = await fault.play(ctx);
   await sleep(cfg.tailMs);
-  const sends = [...(await load.stop()), ...(await Promise.all(burst))];
+  const sends = [...(await load.stop()), ...burstSends];
   const found = await settle(ctx.sql, sends, cfg.settleMs);
   const accepted = sends.filter((s) => s.accepted && s.id);
   const notSent = accepted.filter((s) => !found.get(s.id!) || !isSent(found.get(s.id!)!));
@@ -225,7 +230,10 @@ async function runFault(
     goal: fault.goal,
     goalMs: fault.goalMs,
     metric: fault.metric,
-    notes: played.notes ?? [],
+    notes: [
+      `${backlog} accepted messages not yet sent when the fault began`,
+      ...(played.notes ?? []),
+    ],
   } satisfies FaultResult;
 }
 
