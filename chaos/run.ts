@@ -44,6 +44,7 @@ const cfg = {
   settleMs: intEnv("CHAOS_SETTLE_MS", 45_000),
   cutMs: intEnv("CHAOS_CUT_MS", 4000),
   requestTimeoutMs: intEnv("CHAOS_REQUEST_TIMEOUT_MS", 2500),
+  maxInFlight: intEnv("CHAOS_MAX_IN_FLIGHT", 32),
   leaseTtlMs: intEnv("CHAOS_LEASE_TTL_MS", 10_000),
   heartbeatMs: intEnv("CHAOS_HEARTBEAT_MS", 2000),
   /** The whole run, set-up and clean-up included. */

@@ -1,12 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import { waitForOk } from "../../scripts/lib/processes.js";
+import { redisAnswers, waitForOk, waitUntil } from "../../scripts/lib/processes.js";
 import { freePort, type LoggedChild, spawnLogged, tail } from "./procs.js";
-import { PartitionProxy } from "./proxy.js";
 import { PrivatePostgres, PrivateRedis } from "./stores.js";
 
 export interface StackSettings {
   requestTimeoutMs: number;
+  /** The API's REQUEST_MAX_IN_FLIGHT (load shedding). */
+  maxInFlight: number;
   leaseTtlMs: number;
   heartbeatMs: number;
   /** Pace of the session's sends (the workers' PACING_PER_MINUTE / 60). */
@@ -29,7 +30,7 @@ export class ChaosStack {
   readonly jwtSecret = randomBytes(32).toString("hex");
   pg!: PrivatePostgres;
   redis!: PrivateRedis;
-  proxy!: PartitionProxy;
+  proxy!: ProxyProcess;
   readonly services = new Map<string, { spec: ServiceSpec; child: LoggedChild }>();
 
   constructor(
@@ -47,8 +48,7 @@ export class ChaosStack {
     await this.pg.start();
     this.redis = new PrivateRedis(this.root, await freePort());
     await this.redis.start();
-    this.proxy = new PartitionProxy(this.redis.port);
-    await this.proxy.open();
+    this.proxy = await startProxy(this.root, this.repo, this.redis.port);
   }
 
   async startServices(): Promise<void> {
@@ -93,6 +93,7 @@ export class ChaosStack {
           PORT: String(apiPort),
           REDIS_URL: this.proxy.url,
           REQUEST_TIMEOUT_MS: String(this.settings.requestTimeoutMs),
+          REQUEST_MAX_IN_FLIGHT: String(this.settings.maxInFlight),
           API_KEY_RATE_LIMIT_PER_SECOND: "1000",
         },
       },
@@ -201,14 +202,56 @@ export class ChaosStack {
         }
       }
     }
-    const redisPid = this.redis?.child?.process.pid;
-    if (redisPid && this.redis?.child?.alive()) {
+    for (const child of [this.redis?.child, this.proxy?.child]) {
+      const pid = child?.process.pid;
+      if (!pid || !child?.alive()) continue;
       try {
-        process.kill(-redisPid, "SIGKILL");
+        process.kill(-pid, "SIGKILL");
       } catch {
         // gone
       }
     }
     this.pg?.stop();
   }
+}
+
+/** The partition proxy (`proxy-main.ts`) in its own process: SIGUSR1 cuts, SIGUSR2 heals. */
+export interface ProxyProcess {
+  port: number;
+  url: string;
+  child: LoggedChild;
+  cut: () => void;
+  heal: () => void;
+  close: () => Promise<void>;
+}
+
+async function startProxy(root: string, repo: string, targetPort: number): Promise<ProxyProcess> {
+  const port = await freePort();
+  const child = spawnLogged({
+    name: "proxy",
+    command: process.execPath,
+    args: [
+      "--import",
+      "tsx",
+      join("chaos", "lib", "proxy-main.ts"),
+      String(port),
+      String(targetPort),
+    ],
+    env: process.env,
+    cwd: repo,
+    logFile: join(root, "proxy.log"),
+  });
+  const up = await Promise.race([
+    waitUntil(() => redisAnswers(port), 60_000),
+    child.exited.then(() => false),
+  ]);
+  if (!up) throw new Error(`the partition proxy did not start:\n${tail(child.logFile)}`);
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    child,
+    cut: () => child.process.kill("SIGUSR1"),
+    heal: () => child.process.kill("SIGUSR2"),
+    close: () => child.stop(2000),
+  };
 }

@@ -23,7 +23,11 @@ let stuckDb: ReturnType<typeof createDb>;
 let key: string;
 let healthyKey: string;
 
-function depsFor(db: { db: AppDeps["db"]; sql: AppDeps["sql"] }, timeoutMs: number): AppDeps {
+function depsFor(
+  db: { db: AppDeps["db"]; sql: AppDeps["sql"] },
+  timeoutMs: number,
+  maxInFlight = 512,
+): AppDeps {
   const apiEnv = parseApiEnv({
     NODE_ENV: "test",
     DATABASE_URL: env.db.url,
@@ -32,6 +36,7 @@ function depsFor(db: { db: AppDeps["db"]; sql: AppDeps["sql"] }, timeoutMs: numb
     LOG_LEVEL: "silent",
     JWT_SECRET: randomBytes(32).toString("hex"),
     REQUEST_TIMEOUT_MS: String(timeoutMs),
+    REQUEST_MAX_IN_FLIGHT: String(maxInFlight),
   });
   return {
     env: apiEnv,
@@ -105,6 +110,19 @@ describe("request deadline", () => {
     const body = (await res.json()) as { error: { code: string; request_id: string } };
     expect(body.error.code).toBe("service_unavailable");
     expect(body.error.request_id).toBe(res.headers.get("x-request-id"));
+  });
+
+  it("sheds a request at once while the handlers of late answers still run", async () => {
+    const app = createApp(depsFor(stuckDb, 300, 1));
+    // The first request is answered 503 by the deadline, but its handler still waits on Postgres.
+    const first = await app.request("/api/v1/messages", { headers: withKey(key) });
+    expect(first.status).toBe(503);
+    const second = await app.request("/api/v1/messages", { headers: withKey(key) });
+    expect(second.status).toBe(503);
+    expect(second.headers.get("retry-after")).toBe("5");
+    const body = (await second.json()) as { error: { code: string; message: string } };
+    expect(body.error).toMatchObject({ code: "service_unavailable" });
+    expect(body.error.message).toContain("too many requests in progress");
   });
 
   it("leaves requests that answer in time alone", async () => {

@@ -6,17 +6,25 @@ import { ApiError } from "../lib/errors.js";
 /** Seconds a client is told to wait after a request ran out of time. */
 const RETRY_AFTER_SECONDS = "5";
 
-/** Requests of one app whose answer has not started yet (per deps: tests build many apps). */
-const inFlight = new WeakMap<AppDeps, { count: number }>();
+/**
+ * Per app (tests build many): `count` = requests whose answer has not started yet;
+ * `running` = handlers still running, including those the deadline already answered.
+ */
+const inFlight = new WeakMap<AppDeps, { count: number; running: number }>();
 
 function counter(deps: AppDeps) {
   let entry = inFlight.get(deps);
   if (!entry) {
-    entry = { count: 0 };
+    entry = { count: 0, running: 0 };
     inFlight.set(deps, entry);
   }
   return entry;
 }
+
+const unavailable = (message: string) =>
+  new ApiError("service_unavailable", message, {
+    headers: { "Retry-After": RETRY_AFTER_SECONDS },
+  });
 
 /**
  * Bounds the time to an answer: a request that has no response after
@@ -25,23 +33,31 @@ function counter(deps: AppDeps) {
  * was doing keeps running in the background and its late result is dropped, so a client that
  * retries a send must use `Idempotency-Key`. Only the time to the response counts: an event
  * stream that has started is not cut.
+ *
+ * Load shedding: while `REQUEST_MAX_IN_FLIGHT` handlers are running (answered-late ones
+ * included), a new request answers 503 at once instead of queueing behind them. Without it, a
+ * slow dependency plus clients retrying turn every request into a late 503 while the work
+ * still gets done (zero goodput; seen in `npm run chaos` on a starved machine).
  */
 export function requestDeadline(deps: AppDeps): MiddlewareHandler<AppEnv> {
   const timeoutMs = deps.env.REQUEST_TIMEOUT_MS;
+  const maxRunning = deps.env.REQUEST_MAX_IN_FLIGHT;
   const pending = counter(deps);
   return async (_c, next) => {
+    if (pending.running >= maxRunning) {
+      throw unavailable("too many requests in progress; retry later");
+    }
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        reject(
-          new ApiError("service_unavailable", `no answer within ${timeoutMs} ms; retry later`, {
-            headers: { "Retry-After": RETRY_AFTER_SECONDS },
-          }),
-        );
+        reject(unavailable(`no answer within ${timeoutMs} ms; retry later`));
       }, timeoutMs);
     });
     pending.count++;
-    const work = next();
+    pending.running++;
+    const work = next().finally(() => {
+      pending.running--;
+    });
     // A handler that fails after the deadline answered must not become an unhandled rejection.
     work.catch(() => {});
     try {
