@@ -6,6 +6,7 @@ import type { AppDeps } from "./lib/context.js";
 import { errorHandler } from "./lib/error-handler.js";
 import { ApiError } from "./lib/errors.js";
 import { createRouter } from "./lib/openapi.js";
+import { requestDeadline } from "./middleware/deadline.js";
 import { requestLog } from "./middleware/request-log.js";
 import { securityHeaders } from "./middleware/security-headers.js";
 import { mountDocs } from "./routes/docs/index.js";
@@ -25,6 +26,7 @@ export function createApp(deps: AppDeps) {
   });
   // Before the body limit so that refused requests are logged and counted too.
   app.use("/api/*", requestLog());
+  app.use("*", requestDeadline(deps));
   const limitBody = bodyLimit({
     maxSize: deps.env.MAX_BODY_BYTES,
     onError: () => {

@@ -63,6 +63,10 @@ export const apiEnvSchema = baseEnvSchema
     SYSTEM_SESSION_MODE: z.enum(["live", "test"]).default("live"),
     /** Password-reset request/resend answer no sooner than this, ms: hides whether an admin matched. */
     PASSWORD_RESET_MIN_RESPONSE_MS: z.coerce.number().int().min(0).default(300),
+    /** Longest a request waits for its answer before a 503 `service_unavailable`, ms. */
+    REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+    /** Handlers running at once (late ones included) past which requests answer 503 at once. */
+    REQUEST_MAX_IN_FLIGHT: z.coerce.number().int().min(1).default(512),
     /** Largest request body, bytes (base64 media included). */
     MAX_BODY_BYTES: z.coerce
       .number()

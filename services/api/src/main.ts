@@ -1,8 +1,9 @@
-import { closeServer, httpTimeouts, listen, onShutdown, runMain } from "@wagate/core";
+import { httpTimeouts, listen, onShutdown, runMain } from "@wagate/core";
 import { runMigrations } from "@wagate/db";
 import { createApp } from "./app.js";
 import { createDeps } from "./deps.js";
 import { parseApiEnv } from "./env.js";
+import { drainRequests } from "./middleware/deadline.js";
 import { startBackground } from "./startup.js";
 
 await runMain("api", async () => {
@@ -14,7 +15,7 @@ await runMain("api", async () => {
   const server = await listen(app, env.PORT, httpTimeouts(env));
   deps.logger.info({ port: env.PORT }, "api listening");
   onShutdown(deps.logger, env.SHUTDOWN_TIMEOUT_MS, [
-    { name: "http", run: () => closeServer(server) },
+    { name: "http", run: () => drainRequests(deps, server) },
     { name: "background", run: () => background.stop() },
     { name: "connections", run: close },
   ]);

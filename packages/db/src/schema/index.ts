@@ -3,3 +3,4 @@ export * from "./admins.js";
 export * from "./api-logs.js";
 export * from "./messaging.js";
 export * from "./pairing.js";
+export * from "./simulator.js";

@@ -1,6 +1,7 @@
 import type { Database } from "@wagate/db";
 import { PostgresAuthStore } from "./remote-auth-store.js";
 import type { SimulatedNetwork } from "./sim-network.js";
+import { postgresSimulatorServers } from "./sim-servers.js";
 import { SimulatorDriver, type SimulatorProfile } from "./simulator.js";
 import type { DriverFactory } from "./types.js";
 import { WebjsDriver } from "./webjs.js";
@@ -12,6 +13,7 @@ export interface DriverFactoryOptions {
   simProfile?: SimulatorProfile;
   /** Simulator QR time before linking. Default 2000 (fast: 10). */
   simLinkDelayMs?: number;
+  /** An in-memory simulator network (tests); default: the shared `simulator_*` tables. */
   simNetwork?: SimulatedNetwork;
   /** Chromium for webjs. Default `/usr/bin/chromium`. */
   executablePath?: string;
@@ -34,7 +36,9 @@ export function createDriverFactory(options: DriverFactoryOptions): DriverFactor
         mode: session.mode,
         profile: options.simProfile ?? "normal",
         ...(options.simLinkDelayMs !== undefined ? { linkDelayMs: options.simLinkDelayMs } : {}),
-        ...(options.simNetwork ? { network: options.simNetwork } : {}),
+        ...(options.simNetwork
+          ? { network: options.simNetwork }
+          : { servers: postgresSimulatorServers(options.db) }),
       });
     }
     if (session.mode !== "live") throw new Error("the webjs driver serves live sessions only");

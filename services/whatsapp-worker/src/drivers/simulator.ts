@@ -2,6 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import type { KeyMode } from "@wagate/contracts";
 import { type SimulatedNetwork, simulatedNetwork } from "./sim-network.js";
+import { memorySimulatorServers, type SimulatorServers } from "./sim-servers.js";
 import {
   type DriverEvents,
   type FindSentInput,
@@ -28,7 +29,13 @@ export interface SimulatorOptions {
   ackDelays?: { sent: number; delivered: number; read: number };
   /** Delay before the simulated recipient answers an `echo ...` message. Default 500 (fast: 5). */
   replyDelayMs?: number;
+  /** An in-memory network (tests that read it synchronously); ignored when `servers` is given. */
   network?: SimulatedNetwork;
+  /**
+   * "WhatsApp's servers": linked devices and deliveries. Default: the process-wide in-memory
+   * network; workers pass `postgresSimulatorServers(db)` so every process shares them.
+   */
+  servers?: SimulatorServers;
   now?: () => Date;
 }
 
@@ -54,8 +61,12 @@ export class SimulatorDriver extends EventEmitter<DriverEvents> implements Whats
   private readonly timers = new Set<NodeJS.Timeout>();
   private qrTimer: NodeJS.Timeout | undefined;
   private state: "stopped" | "qr" | "ready" = "stopped";
-  private readonly network: SimulatedNetwork;
-  private readonly opts: Required<Omit<SimulatorOptions, "network" | "now" | "profile">>;
+  private readonly servers: SimulatorServers;
+  /** Bumped by start/stop/logout: a callback of an earlier run finds it changed and does nothing. */
+  private generation = 0;
+  private readonly opts: Required<
+    Omit<SimulatorOptions, "network" | "servers" | "now" | "profile">
+  >;
   private readonly now: () => Date;
   readonly phoneNumber: string;
 
@@ -75,16 +86,19 @@ export class SimulatorDriver extends EventEmitter<DriverEvents> implements Whats
         (fast ? { sent: 1, delivered: 2, read: 3 } : { sent: 300, delivered: 1500, read: 4000 }),
       replyDelayMs: options.replyDelayMs ?? (fast ? 5 : 500),
     };
-    this.network = options.network ?? simulatedNetwork;
+    this.servers = options.servers ?? memorySimulatorServers(options.network ?? simulatedNetwork);
     this.now = options.now ?? (() => new Date());
     this.phoneNumber = simulatedPhoneNumber(options.sessionId);
   }
 
   async start(): Promise<void> {
+    const generation = ++this.generation;
     this.emit("state", "OPENING");
-    if (this.network.linkedSessions.has(this.opts.sessionId)) {
-      // Stored auth: reopen without a QR.
-      this.later(0, () => this.link());
+    const linked = await this.servers.isLinked(this.opts.sessionId);
+    if (generation !== this.generation) return;
+    if (linked) {
+      // A phone linked earlier (by any worker): reopen without a QR, like stored auth.
+      this.later(0, () => void this.link(generation));
       return;
     }
     this.state = "qr";
@@ -92,12 +106,21 @@ export class SimulatorDriver extends EventEmitter<DriverEvents> implements Whats
       this.emit("qr", `sim:${this.opts.sessionId}:${randomBytes(12).toString("base64url")}`);
     this.later(0, showQr);
     this.qrTimer = setInterval(showQr, this.opts.qrRotateMs);
-    this.later(this.opts.linkDelayMs, () => this.link());
+    this.later(this.opts.linkDelayMs, () => void this.link(generation));
   }
 
-  private link(): void {
+  private async link(generation: number): Promise<void> {
     clearInterval(this.qrTimer);
-    this.network.linkedSessions.add(this.opts.sessionId);
+    try {
+      await this.servers.link(this.opts.sessionId, this.phoneNumber, this.now());
+    } catch {
+      // The servers could not be reached: the session drops and is reopened later.
+      if (generation !== this.generation) return;
+      this.state = "stopped";
+      this.emit("disconnected", "SIMULATOR_SERVERS_UNREACHABLE");
+      return;
+    }
+    if (generation !== this.generation) return;
     this.state = "ready";
     this.emit("authenticated");
     this.emit("state", "CONNECTED");
@@ -105,13 +128,15 @@ export class SimulatorDriver extends EventEmitter<DriverEvents> implements Whats
   }
 
   async stop(): Promise<void> {
+    this.generation++;
     this.clearTimers();
     this.state = "stopped";
   }
 
   async logout(): Promise<void> {
+    this.generation++;
     this.clearTimers();
-    this.network.linkedSessions.delete(this.opts.sessionId);
+    await this.servers.unlink(this.opts.sessionId);
     this.state = "stopped";
     this.emit("disconnected", "LOGOUT");
   }
@@ -121,8 +146,7 @@ export class SimulatorDriver extends EventEmitter<DriverEvents> implements Whats
   }
 
   async findSent(input: FindSentInput): Promise<SendResult | null> {
-    const found = this.network.find(input.reference);
-    return found ? { waMessageId: found.waMessageId } : null;
+    return this.servers.find(input.reference);
   }
 
   async sendText(input: SendTextInput): Promise<SendResult> {
@@ -133,22 +157,33 @@ export class SimulatorDriver extends EventEmitter<DriverEvents> implements Whats
     return this.send(input.to, input.reference, input.caption);
   }
 
-  private send(to: string, reference: string, text: string | null): SendResult {
+  private async send(to: string, reference: string, text: string | null): Promise<SendResult> {
+    const generation = this.generation;
     if (this.state !== "ready") {
       throw new SendError("session_not_ready", "the session is not connected", false);
     }
     if (to.endsWith(SIM_MAGIC.notOnWhatsApp)) {
       throw new SendError("not_on_whatsapp", "the recipient is not on WhatsApp", true);
     }
-    if (to.endsWith(SIM_MAGIC.failOnce) && !this.network.failedOnce.has(reference)) {
-      this.network.failedOnce.add(reference);
+    if (
+      to.endsWith(SIM_MAGIC.failOnce) &&
+      (await this.servers.failFirstTime(reference, this.now()))
+    ) {
       throw new SendError("send_failed", "simulated transient failure", false);
     }
-    const delivery = this.network.deliver(
-      { reference, sessionId: this.opts.sessionId, to, text },
-      this.now(),
-    );
+    // A failure here is transient: the retry asks findSent first, so nothing goes out twice.
+    const delivery = await this.servers
+      .deliver({ reference, sessionId: this.opts.sessionId, to, text }, this.now())
+      .catch((error: unknown) => {
+        throw new SendError(
+          "send_failed",
+          `simulator servers unreachable: ${String(error)}`,
+          false,
+        );
+      });
     const waMessageId = delivery.waMessageId;
+    // Stopped meanwhile: the message went out, its acks are for whoever reopens the session.
+    if (generation !== this.generation) return { waMessageId };
     const { sent, delivered, read } = this.opts.ackDelays;
     this.later(sent, () => this.emit("ack", { waMessageId, status: "sent", at: this.now() }));
     if (!to.endsWith(SIM_MAGIC.neverDelivered)) {
