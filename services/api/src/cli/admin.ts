@@ -5,7 +5,11 @@ import { admins, createDb, runMigrations } from "@wagate/db";
 import { desc, isNull } from "drizzle-orm";
 import { z } from "zod";
 import { createAdmin } from "../domain/admins/manage.js";
-import { PASSWORD_MIN_LENGTH } from "../domain/auth/passwords.js";
+import {
+  PASSWORD_MIN_LENGTH,
+  passwordCostEnvSchema,
+  passwordCostOf,
+} from "../domain/auth/passwords.js";
 import { normalizePhone } from "../domain/phone/normalize.js";
 import { ApiError } from "../lib/errors.js";
 
@@ -48,7 +52,9 @@ async function main() {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  const env = parseEnv(z.object({ DATABASE_URL: envUrl(["postgres", "postgresql"]) }));
+  const env = parseEnv(
+    passwordCostEnvSchema.extend({ DATABASE_URL: envUrl(["postgres", "postgresql"]) }),
+  );
   if (command === "create") {
     const email = (values.email ?? process.env.ADMIN_EMAIL)?.trim().toLowerCase();
     if (!email || !z.email().safeParse(email).success) fail("--email must be an email address");
@@ -74,6 +80,7 @@ async function main() {
         db,
         { email, password, role: values.role as AdminRole, phone },
         null,
+        passwordCostOf(env),
       );
       process.stdout.write(`created ${admin.role} ${admin.email} (${admin.id})\n`);
     } catch (error) {
