@@ -77,10 +77,10 @@ async function startOnce(
     stderr += chunk.toString();
   });
   try {
-    const deadline = Date.now() + 120_000;
+    const deadline = Date.now() + 300_000;
     for (;;) {
       if (child.exitCode !== null) throw new Error(`${service} (${mode}) exited: ${stderr}`);
-      if (Date.now() > deadline) throw new Error(`${service} (${mode}) not ready in 120 s`);
+      if (Date.now() > deadline) throw new Error(`${service} (${mode}) not ready in 300 s`);
       const ok = await fetch(`http://127.0.0.1:${port}/readyz`)
         .then(async (res) => {
           await res.body?.cancel();

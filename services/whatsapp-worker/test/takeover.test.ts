@@ -120,7 +120,8 @@ describe("session ownership", () => {
       count: 500,
     });
     const sentCount = async () => ids.filter((id) => h.network.sendCount(id) > 0).length;
-    await waitFor(async () => (await sentCount()) >= 100, { timeoutMs: 20_000, what: "100 sent" });
+    // Throughput depends on the machine's load: wait for states, not for a rate.
+    await waitFor(async () => (await sentCount()) >= 100, { timeoutMs: 90_000, what: "100 sent" });
     await a.crash(); // no lease release, BullMQ workers force-closed, in-flight job abandoned
     const atCrash = await sentCount();
     expect(atCrash).toBeLessThan(500);
@@ -136,7 +137,7 @@ describe("session ownership", () => {
           );
         return rows.length === ids.length;
       },
-      { timeoutMs: 40_000, intervalMs: 200, what: "all 500 sent" },
+      { timeoutMs: 120_000, intervalMs: 200, what: "all 500 sent" },
     );
     expect(h.network.duplicates()).toEqual([]);
     for (const id of ids) expect(h.network.sendCount(id)).toBe(1);
@@ -148,5 +149,5 @@ describe("session ownership", () => {
     expect(b.manager.owns(sessionId)).toBe(true);
     expect(await sessionRow(env, sessionId)).toMatchObject({ ownerWorkerId: b.workerId });
     void eq;
-  }, 90_000);
+  }, 300_000);
 });
