@@ -110,6 +110,7 @@ describe.skipIf(!hasRedis)("npm start (embedded PGlite and redis-server)", () =>
       WAGATE_PGLITE_PORT: String(pg),
       WAGATE_REDIS_PORT: String(redis),
       LOG_LEVEL: "warn",
+      WAGATE_READY_TIMEOUT_MS: "380000",
     };
     for (const name of [
       "DATABASE_URL",
@@ -122,7 +123,7 @@ describe.skipIf(!hasRedis)("npm start (embedded PGlite and redis-server)", () =>
     }
     const run = launch(env);
     runs.push(run);
-    await waitFor(() => run.output().includes("wagate is ready"), 200_000, "readiness", run);
+    await waitFor(() => run.output().includes("wagate is ready"), 400_000, "readiness", run);
 
     for (const port of [api, worker, scheduler]) {
       const res = await fetch(`http://127.0.0.1:${port}/readyz`);
@@ -183,7 +184,7 @@ describe.skipIf(!hasRedis)("npm start (embedded PGlite and redis-server)", () =>
     // A second start reuses the data: ready again, and no credentials printed twice.
     const again = launch(env);
     runs.push(again);
-    await waitFor(() => again.output().includes("wagate is ready"), 120_000, "restart", again);
+    await waitFor(() => again.output().includes("wagate is ready"), 300_000, "restart", again);
     expect((await fetch(`http://127.0.0.1:${api}/readyz`)).status).toBe(200);
     expect(again.output()).not.toContain("First admin");
     expect(again.output()).not.toMatch(/key\s+wag_test_/);
@@ -198,5 +199,5 @@ describe.skipIf(!hasRedis)("npm start (embedded PGlite and redis-server)", () =>
     expect(await again.exited).toBe(1);
     expect(again.output()).toContain("worker exited");
     for (const { name, pid } of survivors) expect(alive(pid), `${name} (pid ${pid})`).toBe(false);
-  }, 900_000);
+  }, 1_200_000);
 });

@@ -125,6 +125,7 @@ async function main() {
       stores.push(redis);
       redisUrl = redis.url;
       embeddedUrls.REDIS_URL = redis.url;
+      say(`embedded Redis at ${redis.url}`);
     }
 
     let databaseUrl = envVar("DATABASE_URL");
@@ -135,6 +136,7 @@ async function main() {
       stores.push(pg);
       databaseUrl = pg.url;
       embeddedUrls.DATABASE_URL = pg.url;
+      say(`embedded Postgres at ${pg.url}`);
     }
     if (embeddedUrls.DATABASE_URL || embeddedUrls.REDIS_URL) {
       // The CLIs run from another terminal read this file for what their env lacks.
