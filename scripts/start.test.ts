@@ -1,9 +1,10 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { commandExists } from "./lib/processes.js";
 
@@ -60,6 +61,24 @@ function launch(env: NodeJS.ProcessEnv): Launch {
   return { child, output: () => output, exited };
 }
 
+const execFileAsync = promisify(execFile);
+
+/**
+ * `npm run <script> -- <args>` from another terminal: the launcher's environment minus every
+ * connection setting, so the CLI must find the embedded stores by itself.
+ */
+async function npmRun(env: NodeJS.ProcessEnv, script: string, args: string[], input?: string) {
+  const child = execFileAsync("npm", ["run", "--silent", script, "--", ...args], {
+    cwd: ROOT,
+    env,
+    timeout: 180_000,
+  });
+  if (input !== undefined) {
+    child.child.stdin?.end(input);
+  }
+  return child;
+}
+
 async function waitFor(check: () => boolean, timeoutMs: number, what: string, run: Launch) {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
@@ -78,7 +97,7 @@ describe.skipIf(!hasRedis)("npm start (embedded PGlite and redis-server)", () =>
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it("starts the three services ready, stops them all on SIGINT, restarts, and fails as a whole", async () => {
+  it("starts the three services ready, serves the CLIs beside it, stops them all on SIGINT, restarts, and fails as a whole", async () => {
     const [api, worker, scheduler, pg, redis] = await Promise.all(
       Array.from({ length: 5 }, () => freePort()),
     );
@@ -91,6 +110,7 @@ describe.skipIf(!hasRedis)("npm start (embedded PGlite and redis-server)", () =>
       WAGATE_PGLITE_PORT: String(pg),
       WAGATE_REDIS_PORT: String(redis),
       LOG_LEVEL: "warn",
+      WAGATE_READY_TIMEOUT_MS: "380000",
     };
     for (const name of [
       "DATABASE_URL",
@@ -103,7 +123,7 @@ describe.skipIf(!hasRedis)("npm start (embedded PGlite and redis-server)", () =>
     }
     const run = launch(env);
     runs.push(run);
-    await waitFor(() => run.output().includes("wagate is ready"), 200_000, "readiness", run);
+    await waitFor(() => run.output().includes("wagate is ready"), 400_000, "readiness", run);
 
     for (const port of [api, worker, scheduler]) {
       const res = await fetch(`http://127.0.0.1:${port}/readyz`);
@@ -121,8 +141,41 @@ describe.skipIf(!hasRedis)("npm start (embedded PGlite and redis-server)", () =>
     }));
     expect(pids.map((p) => p.name).sort()).toEqual(["api", "redis", "scheduler", "worker"]);
 
+    // The embedded stores are printed, and the CLIs reach them with nothing configured.
+    expect(run.output()).toContain(`Postgres        postgres://postgres@127.0.0.1:${pg}/postgres`);
+    expect(run.output()).toContain(`Redis           redis://127.0.0.1:${redis}`);
+    const listed = await npmRun(env, "admin", ["list"]);
+    expect(listed.stdout).toMatch(/owner\s+admin@wagate\.local/);
+    const job = await npmRun(env, "scheduler", ["run", "cleanup-expired"]);
+    expect(JSON.parse(job.stdout.trim().split("\n").at(-1)!)).toMatchObject({
+      job: "cleanup-expired",
+      result: "success",
+    });
+    // A lost first-admin password: reset it from the CLI, then log in with the new one.
+    const reset = await npmRun(env, "admin", ["reset-password", "--email", "admin@wagate.local"]);
+    const newPassword = /new password \(shown once\): (\S+)/.exec(reset.stdout)?.[1];
+    expect(newPassword, reset.stdout).toBeDefined();
+    const login = async (password: string) =>
+      fetch(`http://127.0.0.1:${api}/api/v1/auth/login`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ email: "admin@wagate.local", password }),
+      });
+    expect((await login(newPassword!)).status).toBe(200);
+    const chosen = "a-password-from-stdin";
+    await npmRun(
+      env,
+      "admin",
+      ["reset-password", "--email", "admin@wagate.local", "--password-stdin"],
+      `${chosen}\n`,
+    );
+    expect((await login(chosen)).status).toBe(200);
+    expect((await login(newPassword!)).status).toBe(401);
+
     run.child.kill("SIGINT");
     expect(await run.exited).toBe(0);
+    // The CLIs' pointer to the embedded stores goes with them.
+    expect(existsSync(join(dataDir, "env"))).toBe(false);
     for (const { name, pid } of pids) expect(alive(pid), `${name} (pid ${pid})`).toBe(false);
     for (const port of [api, worker, scheduler]) {
       await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
@@ -131,7 +184,7 @@ describe.skipIf(!hasRedis)("npm start (embedded PGlite and redis-server)", () =>
     // A second start reuses the data: ready again, and no credentials printed twice.
     const again = launch(env);
     runs.push(again);
-    await waitFor(() => again.output().includes("wagate is ready"), 120_000, "restart", again);
+    await waitFor(() => again.output().includes("wagate is ready"), 300_000, "restart", again);
     expect((await fetch(`http://127.0.0.1:${api}/readyz`)).status).toBe(200);
     expect(again.output()).not.toContain("First admin");
     expect(again.output()).not.toMatch(/key\s+wag_test_/);
@@ -146,5 +199,5 @@ describe.skipIf(!hasRedis)("npm start (embedded PGlite and redis-server)", () =>
     expect(await again.exited).toBe(1);
     expect(again.output()).toContain("worker exited");
     for (const { name, pid } of survivors) expect(alive(pid), `${name} (pid ${pid})`).toBe(false);
-  }, 360_000);
+  }, 1_200_000);
 });

@@ -6,10 +6,15 @@
  * WAGATE_DATA_DIR (default `.data/`). Migrates, generates what a first start needs (JWT
  * secret, first admin, demo account with a test-mode key), runs the API, the WhatsApp
  * worker and the scheduler as child processes and stops them all on Ctrl-C.
+ *
+ * The services run compiled (`node services/<dir>/dist/main.js`, rebuilt first when dist/ is
+ * missing or older than the sources); `npm run dev` (`--dev`) runs their TypeScript through
+ * tsx instead.
  */
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { removeLauncherEnv, writeLauncherEnv } from "@wagate/core";
 import { runMigrations } from "@wagate/db";
 import {
   adminExists,
@@ -20,6 +25,7 @@ import {
   generatePassword,
   loadJwtSecret,
 } from "./lib/bootstrap.js";
+import { buildService, distEntry, isStale, type ServiceDir } from "./lib/build.js";
 import {
   type EmbeddedStore,
   LauncherError,
@@ -44,6 +50,8 @@ function intFromEnv(name: string, fallback: number, max = Number.MAX_SAFE_INTEGE
 }
 
 const config = () => ({
+  /** `--dev` (npm run dev): TypeScript through tsx, no build. */
+  dev: process.argv.includes("--dev"),
   dataDir: resolve(envVar("WAGATE_DATA_DIR") || join(ROOT, ".data")),
   pglitePort: intFromEnv("WAGATE_PGLITE_PORT", 5433, 65535),
   redisPort: intFromEnv("WAGATE_REDIS_PORT", 6380, 65535),
@@ -70,10 +78,13 @@ async function main() {
   const stores: EmbeddedStore[] = [];
   const children: Child[] = [];
   let stopping: Promise<void> | undefined;
+  /** URLs of the stores this launcher runs itself (what nobody configured). */
+  const embeddedUrls: { DATABASE_URL?: string; REDIS_URL?: string } = {};
 
   const stopAll = (code: number) => {
     stopping ??= (async () => {
       say("stopping…");
+      if (embeddedUrls.DATABASE_URL || embeddedUrls.REDIS_URL) removeLauncherEnv(cfg.dataDir);
       await Promise.all(children.map((child) => child.stop(cfg.stopTimeoutMs)));
       for (const store of stores.reverse()) {
         await store.stop().catch((error) => say(`stopping a store failed: ${error}`));
@@ -113,6 +124,8 @@ async function main() {
       const redis = await startEmbeddedRedis(cfg.dataDir, cfg.redisPort, ROOT);
       stores.push(redis);
       redisUrl = redis.url;
+      embeddedUrls.REDIS_URL = redis.url;
+      say(`embedded Redis at ${redis.url}`);
     }
 
     let databaseUrl = envVar("DATABASE_URL");
@@ -122,6 +135,12 @@ async function main() {
       const pg = await startEmbeddedPostgres(cfg.dataDir, cfg.pglitePort);
       stores.push(pg);
       databaseUrl = pg.url;
+      embeddedUrls.DATABASE_URL = pg.url;
+      say(`embedded Postgres at ${pg.url}`);
+    }
+    if (embeddedUrls.DATABASE_URL || embeddedUrls.REDIS_URL) {
+      // The CLIs run from another terminal read this file for what their env lacks.
+      writeLauncherEnv(cfg.dataDir, embeddedUrls);
     }
     say("applying migrations");
     await runMigrations(databaseUrl);
@@ -147,16 +166,24 @@ async function main() {
       SCHEDULER_PORT: String(cfg.ports.scheduler),
       WWEBJS_DATA_PATH: envVar("WWEBJS_DATA_PATH") || join(cfg.dataDir, "wwebjs"),
     };
-    const services = [
+    const services: { name: string; dir: ServiceDir; port: number; env: NodeJS.ProcessEnv }[] = [
       { name: "api", dir: "api", port: cfg.ports.api, env: { ...sharedEnv, ...adminEnv } },
       { name: "worker", dir: "whatsapp-worker", port: cfg.ports.worker, env: sharedEnv },
       { name: "scheduler", dir: "scheduler", port: cfg.ports.scheduler, env: sharedEnv },
     ];
+    if (!cfg.dev) {
+      for (const service of services.filter((s) => isStale(s.dir))) {
+        say(`building services/${service.dir}/dist (sources changed since the last build)`);
+        await buildService(service.dir);
+      }
+    }
     for (const service of services) {
       const child = spawnChild({
         name: service.name,
         command: process.execPath,
-        args: ["--import", "tsx", join("services", service.dir, "src", "main.ts")],
+        args: cfg.dev
+          ? ["--import", "tsx", join("services", service.dir, "src", "main.ts")]
+          : [distEntry(service.dir)],
         env: service.env,
         cwd: ROOT,
       });
@@ -194,7 +221,7 @@ async function main() {
       say("create one with: npm run admin -- create --email … --password …");
       createdAdmin = undefined;
     }
-    printBanner(cfg.ports, createdAdmin, demo?.rawKey);
+    printBanner(cfg.ports, embeddedUrls, createdAdmin, demo?.rawKey);
   } catch (error) {
     if (stopping) return;
     say(error instanceof LauncherError ? error.message : `failed to start: ${String(error)}`);
@@ -207,6 +234,7 @@ async function main() {
 
 function printBanner(
   ports: { api: number; worker: number; scheduler: number },
+  embedded: { DATABASE_URL?: string; REDIS_URL?: string },
   admin: { email: string; password: string } | undefined,
   demoKey: string | undefined,
 ) {
@@ -220,6 +248,16 @@ function printBanner(
     `  Worker health   http://localhost:${ports.worker}/readyz  (metrics: /metrics)`,
     `  Scheduler       http://localhost:${ports.scheduler}/readyz  (metrics: /metrics)`,
   ];
+  if (embedded.DATABASE_URL)
+    lines.push(`  Postgres        ${embedded.DATABASE_URL}   (embedded PGlite)`);
+  if (embedded.REDIS_URL)
+    lines.push(`  Redis           ${embedded.REDIS_URL}   (embedded redis-server)`);
+  if (embedded.DATABASE_URL || embedded.REDIS_URL) {
+    lines.push(
+      "  CLIs from another terminal find them by themselves (.data/env):",
+      "    npm run admin -- list    npm run scheduler -- run reconcile-messages",
+    );
+  }
   if (admin) {
     lines.push(
       "",
@@ -228,6 +266,7 @@ function printBanner(
       `  password  ${admin.password}`,
       `  curl -s ${api}/api/v1/auth/login -H 'content-type: application/json' \\`,
       `    -d '{"email":"${admin.email}","password":"${admin.password}"}'`,
+      `  lost it? npm run admin -- reset-password --email ${admin.email}`,
     );
   }
   if (demoKey) {

@@ -200,7 +200,9 @@ describe("safeFetch against a local server", () => {
       safeFetch(`${base}/hang`, { allowPrivate: true, timeoutMs: 300 }),
     );
     expect(error.code).toBe("timeout");
-    expect(Date.now() - started).toBeLessThan(3000);
+    // The server never answers: only the 300 ms timeout can end the call (bound kept loose
+    // for a busy machine).
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it("does not follow redirects unless asked, and re-vets each hop when it does", async () => {

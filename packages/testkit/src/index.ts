@@ -1,2 +1,3 @@
 export * from "./fixtures.js";
 export * from "./infra.js";
+export * from "./password-cost.js";

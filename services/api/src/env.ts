@@ -1,8 +1,10 @@
 import { baseEnvSchema, envBoolean, envPort, parseEnv } from "@wagate/core";
 import { z } from "zod";
+import { passwordCostEnvSchema } from "./domain/auth/passwords.js";
 
 export const apiEnvSchema = baseEnvSchema
   .extend({
+    ...passwordCostEnvSchema.shape,
     PORT: envPort(3000),
     /** HMAC-SHA-256 secret for admin JWTs; 32+ bytes. Required in production. */
     JWT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),

@@ -3,10 +3,10 @@ import type { AdminRole, ApiKeyScope, KeyMode } from "@wagate/contracts";
 import { API_KEY_SCOPES } from "@wagate/contracts";
 import { createLogger, createMetricsRegistry, generateApiKey } from "@wagate/core";
 import { admins, apiKeys, newId, users } from "@wagate/db";
-import { type TestEnv, useTestEnv } from "@wagate/testkit";
-import argon2 from "argon2";
+import { TEST_PASSWORD_COST_ENV, type TestEnv, useTestEnv } from "@wagate/testkit";
 import { afterAll, beforeAll } from "vitest";
 import { type App, createApp } from "../src/app.js";
+import { hashPassword, passwordCostOf } from "../src/domain/auth/passwords.js";
 import { type ApiEnv, parseApiEnv } from "../src/env.js";
 import type { AppDeps } from "../src/lib/context.js";
 import { type Background, startBackground } from "../src/startup.js";
@@ -36,6 +36,7 @@ export function useTestApp(overrides: Record<string, string> = {}): TestApp {
       LOG_LEVEL: "silent",
       JWT_SECRET: randomBytes(32).toString("hex"),
       WEBHOOK_ALLOW_PRIVATE: "true",
+      ...TEST_PASSWORD_COST_ENV,
       ...overrides,
     });
     t.clock.now = new Date();
@@ -63,7 +64,7 @@ export function useTestApp(overrides: Record<string, string> = {}): TestApp {
 let seq = 0;
 const unique = () => `${Date.now().toString(36)}${(seq++).toString(36)}`;
 
-/** Inserts an admin directly (argon2id hash); returns its id, email and password. */
+/** Inserts an admin directly (argon2id hash at the test cost); returns its id, email and password. */
 export async function seedAdmin(
   t: TestApp,
   role: AdminRole = "owner",
@@ -76,7 +77,7 @@ export async function seedAdmin(
     id,
     email,
     role,
-    passwordHash: await argon2.hash(password, { type: argon2.argon2id }),
+    passwordHash: await hashPassword(password, passwordCostOf(t.deps.env)),
     phone: extra.phone ?? null,
   });
   return { id, email, password, role };

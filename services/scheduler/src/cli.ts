@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { createLogger, createRedis, EnvError } from "@wagate/core";
+import { createLogger, createRedis, EnvError, withLauncherEnv } from "@wagate/core";
 import { createDb } from "@wagate/db";
 import { parseSchedulerEnv } from "./env.js";
 import { getJob, JOBS } from "./jobs/index.js";
@@ -10,7 +10,8 @@ const USAGE = `usage:
   npm run scheduler -- run <job-name> [--days N]
 
 Runs one maintenance job now, under the same per-job lock as the scheduled runs, so it never
-overlaps a scheduled run of the same job. Needs DATABASE_URL and REDIS_URL.`;
+overlaps a scheduled run of the same job. Needs DATABASE_URL and REDIS_URL; beside a running
+\`npm start\` with nothing configured, it finds the embedded Postgres and Redis by itself.`;
 
 export interface CliIo {
   out: (line: string) => void;
@@ -101,5 +102,5 @@ export async function runCli(
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  process.exitCode = await runCli(process.argv.slice(2));
+  process.exitCode = await runCli(process.argv.slice(2), withLauncherEnv());
 }

@@ -164,7 +164,7 @@ export async function sessionRow(env: TestEnv, id: string) {
 
 export async function waitFor<T>(
   probe: () => Promise<T | undefined | null | false>,
-  { timeoutMs = 10_000, intervalMs = 25, what = "condition" } = {},
+  { timeoutMs = 30_000, intervalMs = 25, what = "condition" } = {},
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

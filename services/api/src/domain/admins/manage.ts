@@ -4,7 +4,7 @@ import { and, count, desc, eq, isNull, lt, ne, sql } from "drizzle-orm";
 import type { AdminPrincipal, AppDeps } from "../../lib/context.js";
 import { conflict, forbidden, notFound } from "../../lib/errors.js";
 import { type AuditActor, recordAdminAudit, recordAudit } from "../audit.js";
-import { hashPassword } from "../auth/passwords.js";
+import { hashPassword, type PasswordCost, passwordCostOf } from "../auth/passwords.js";
 import { clearLoginFailures } from "../auth/rate-limit.js";
 import { revokeAdminRefreshTokens } from "../auth/refresh.js";
 import { revokeAccessTokens } from "../auth/tokens.js";
@@ -71,18 +71,19 @@ export interface CreateAdminInput {
 
 /**
  * Creates an admin. `by` is the acting admin (null from the CLI or the bootstrap, which act
- * as the system): only an owner may create an owner.
+ * as the system): only an owner may create an owner. The password is hashed at `passwordCost`.
  */
 export async function createAdmin(
   executor: Executor,
   input: CreateAdminInput,
   by: { principal: AdminPrincipal; actor: AuditActor } | null,
+  passwordCost: PasswordCost,
 ): Promise<AdminRow> {
   if (by && input.role === "owner" && by.principal.role !== "owner") {
     throw forbidden("only an owner may create an owner");
   }
   const email = input.email.trim().toLowerCase();
-  const passwordHash = await hashPassword(input.password);
+  const passwordHash = await hashPassword(input.password, passwordCost);
   try {
     return await executor.transaction(async (tx) => {
       const [row] = await tx
@@ -131,7 +132,9 @@ export async function updateAdmin(
   input: UpdateAdminInput,
   by: { principal: AdminPrincipal; actor: AuditActor },
 ): Promise<AdminRow> {
-  const passwordHash = input.password ? await hashPassword(input.password) : undefined;
+  const passwordHash = input.password
+    ? await hashPassword(input.password, passwordCostOf(deps.env))
+    : undefined;
   const now = deps.now();
   let endSessions = false;
   try {

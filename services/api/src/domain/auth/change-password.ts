@@ -4,7 +4,7 @@ import type { AppDeps } from "../../lib/context.js";
 import { validationFailed } from "../../lib/errors.js";
 import { getAdmin } from "../admins/manage.js";
 import { type AuditActor, recordAdminAudit } from "../audit.js";
-import { hashPassword, verifyPassword } from "./passwords.js";
+import { hashPassword, passwordCostOf, verifyPassword } from "./passwords.js";
 import { revokeAdminRefreshTokens } from "./refresh.js";
 import { revokeAccessTokens } from "./tokens.js";
 
@@ -28,7 +28,7 @@ export async function changePassword(
       fields: [{ path: "new_password", message: "must differ from current_password" }],
     });
   }
-  const passwordHash = await hashPassword(input.newPassword);
+  const passwordHash = await hashPassword(input.newPassword, passwordCostOf(deps.env));
   const now = deps.now();
   await deps.db.transaction(async (tx) => {
     await tx

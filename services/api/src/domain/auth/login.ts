@@ -2,7 +2,7 @@ import { admins, loginHistory, newId } from "@wagate/db";
 import { and, eq, isNull, sql } from "drizzle-orm";
 import type { AdminPrincipal, AppDeps } from "../../lib/context.js";
 import { ApiError, unauthorized } from "../../lib/errors.js";
-import { burnPasswordCheck, verifyPassword } from "./passwords.js";
+import { burnPasswordCheck, passwordCostOf, verifyPassword } from "./passwords.js";
 import {
   checkLoginRate,
   clearLoginFailures,
@@ -82,7 +82,7 @@ export async function login(
       await recordAttempt(deps, { adminId: null, email, reason: "unknown_email", ...meta });
       throw virtualLock(prior.msBeforeNext);
     }
-    await burnPasswordCheck(input.password);
+    await burnPasswordCheck(input.password, passwordCostOf(deps.env));
     const tally = await recordLoginFailure(deps, email);
     await recordAttempt(deps, { adminId: null, email, reason: "unknown_email", ...meta });
     if (tally && tally.count >= deps.env.LOGIN_MAX_FAILURES) throw virtualLock(tally.msBeforeNext);

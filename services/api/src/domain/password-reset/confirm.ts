@@ -2,7 +2,7 @@ import { admins, passwordResetRequests } from "@wagate/db";
 import { and, eq, inArray, isNull, ne } from "drizzle-orm";
 import type { AppDeps } from "../../lib/context.js";
 import { unauthorized } from "../../lib/errors.js";
-import { hashPassword } from "../auth/passwords.js";
+import { hashPassword, passwordCostOf } from "../auth/passwords.js";
 import { revokeAdminRefreshTokens } from "../auth/refresh.js";
 import { revokeAccessTokens } from "../auth/tokens.js";
 import { consumeResetLimit } from "./limits.js";
@@ -30,7 +30,7 @@ export async function confirmPasswordReset(
     .from(passwordResetRequests)
     .where(eq(passwordResetRequests.resetTokenHash, tokenHash));
   if (!known) throw invalidToken();
-  const passwordHash = await hashPassword(input.newPassword);
+  const passwordHash = await hashPassword(input.newPassword, passwordCostOf(deps.env));
   const now = deps.now();
   const result = await deps.db.transaction(async (tx) => {
     const [row] = await tx

@@ -1,6 +1,7 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { createAdmin } from "../../domain/admins/manage.js";
 import { auditActor } from "../../domain/audit.js";
+import { passwordCostOf } from "../../domain/auth/passwords.js";
 import type { AppEnv } from "../../lib/context.js";
 import { ADMIN_SECURITY, pickErrors } from "../../lib/openapi.js";
 import { requireRole, WRITE_ROLES } from "../../middleware/admin-auth.js";
@@ -32,6 +33,7 @@ export function registerCreateAdmin(router: OpenAPIHono<AppEnv>) {
       deps.db,
       { email: body.email, password: body.password, role: body.role, phone: body.phone ?? null },
       { principal: c.get("admin"), actor: auditActor(c) },
+      passwordCostOf(deps.env),
     );
     return c.json(toAdmin(row, deps.now()), 201);
   });

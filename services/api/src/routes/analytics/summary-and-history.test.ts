@@ -8,6 +8,7 @@ import {
   users,
   whatsappSessions,
 } from "@wagate/db";
+import { TEST_PASSWORD_COST } from "@wagate/testkit";
 import argon2 from "argon2";
 import { beforeAll, describe, expect, it } from "vitest";
 import { useTestApp } from "../../../test/harness.js";
@@ -24,7 +25,7 @@ async function insertAdmin(extra: Partial<typeof admins.$inferInsert>) {
     id,
     email: `${id.toLowerCase()}@example.test`,
     role: "admin",
-    passwordHash: await argon2.hash("unused-password"),
+    passwordHash: await argon2.hash("unused-password", TEST_PASSWORD_COST),
     ...extra,
   });
   return id;

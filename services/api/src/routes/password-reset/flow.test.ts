@@ -14,7 +14,13 @@ import {
   wrongOtp,
 } from "./reset-test-helpers.js";
 
-const system = systemSessionEnv({ PASSWORD_RESET_MIN_RESPONSE_MS: "300" });
+/**
+ * Answer floor of request/resend. Above what the matched path's work (row, enqueue) takes on a
+ * loaded machine (~900 ms under stress-ng on two shared cores), so the timing comparison
+ * measures the floor, as in production, and not the machine's load.
+ */
+const FLOOR_MS = 1500;
+const system = systemSessionEnv({ PASSWORD_RESET_MIN_RESPONSE_MS: String(FLOOR_MS) });
 const t = useTestApp(system.env);
 const MINUTE = 60_000;
 
@@ -49,7 +55,7 @@ describe("password reset by OTP", () => {
       expect(Object.keys(res.body)).toEqual(["request_id"]);
       expect(res.body.request_id).toMatch(/^prr_[0-9A-Z]{26}$/);
       expect(res.headers.get("content-type")).toBe(known.res.headers.get("content-type"));
-      expect(ms).toBeGreaterThanOrEqual(295); // the answer floor hides the send
+      expect(ms).toBeGreaterThanOrEqual(FLOOR_MS - 5); // the answer floor hides the send
     }
     // Medians over a few more pairs, so one load spike on a shared machine does not decide.
     const knownMs = [known.ms];
@@ -86,7 +92,8 @@ describe("password reset by OTP", () => {
       ["password_reset.request", "system"],
     ]);
     expect(audit[0]!.metadata).toMatchObject({ matched: false, delivery: "skipped" });
-  });
+    // Twelve answers held at the floor each.
+  }, 120_000);
 
   it("verifies the code, sets the new password, revokes refresh tokens, and works once", async () => {
     const admin = await seedPhoneAdmin(t);

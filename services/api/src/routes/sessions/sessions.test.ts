@@ -247,7 +247,7 @@ describe("sessions", () => {
         ((await t.deps.redis.pubsub("NUMSUB", channel)) as [string, number])[1];
       expect(await subscribers()).toBe(1);
       abort.abort();
-      await expect.poll(subscribers, { timeout: 5000 }).toBe(0);
+      await expect.poll(subscribers, { timeout: 20_000 }).toBe(0);
     } finally {
       await closeServer(server);
     }
