@@ -4,6 +4,7 @@ import { newId, pingDb } from "@wagate/db";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
+import { mountConsole } from "./console/serve.js";
 import type { AppDeps } from "./lib/context.js";
 import { ApiError, isDependencyUnavailable } from "./lib/errors.js";
 import { createRouter } from "./lib/openapi.js";
@@ -122,6 +123,7 @@ export function createApp(deps: AppDeps) {
     servers: [{ url: deps.env.PUBLIC_URL ?? `http://localhost:${deps.env.PORT}` }],
   });
   app.get("/docs", swaggerUI({ url: "/api/v1/openapi.json" }));
+  mountConsole(app);
 
   return app;
 }
