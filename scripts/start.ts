@@ -20,6 +20,7 @@ import {
   generatePassword,
   loadJwtSecret,
 } from "./lib/bootstrap.js";
+import { ensureConsoleBuilt } from "./lib/console.js";
 import {
   type EmbeddedStore,
   LauncherError,
@@ -105,6 +106,7 @@ async function main() {
     await requireFreePort(cfg.ports.api, "PORT");
     await requireFreePort(cfg.ports.worker, "WORKER_PORT");
     await requireFreePort(cfg.ports.scheduler, "SCHEDULER_PORT");
+    ensureConsoleBuilt(ROOT, say);
 
     let redisUrl = envVar("REDIS_URL");
     if (!redisUrl) {
