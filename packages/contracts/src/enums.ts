@@ -78,6 +78,22 @@ export const MESSAGE_STATUS_RANK: Record<MessageStatus, number> = {
 export const WEBHOOK_EVENTS = ["message.status", "message.received", "session.status"] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
+/**
+ * Sent only on request (POST /webhooks/{id}/test) to one webhook, whatever its `events`;
+ * not subscribable, so it is not in `WEBHOOK_EVENTS`.
+ */
+export const WEBHOOK_TEST_EVENT = "webhook.test";
+/** Every `event_type` a delivery row can hold. */
+export const WEBHOOK_DELIVERY_EVENT_TYPES = [...WEBHOOK_EVENTS, WEBHOOK_TEST_EVENT] as const;
+export type WebhookDeliveryEventType = (typeof WEBHOOK_DELIVERY_EVENT_TYPES)[number];
+
+/**
+ * Types on the live event feed (`liveEventsChannel`) read by the admin event monitor: the
+ * webhook events as they are emitted, and `webhook.delivery` for each delivery attempt.
+ */
+export const LIVE_EVENT_TYPES = [...WEBHOOK_EVENTS, "webhook.delivery"] as const;
+export type LiveEventType = (typeof LIVE_EVENT_TYPES)[number];
+
 export const WEBHOOK_DELIVERY_STATUSES = ["pending", "succeeded", "failed"] as const;
 export type WebhookDeliveryStatus = (typeof WEBHOOK_DELIVERY_STATUSES)[number];
 

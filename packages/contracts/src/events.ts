@@ -2,10 +2,12 @@ import { z } from "zod";
 import {
   DRIVERS,
   KEY_MODES,
+  LIVE_EVENT_TYPES,
   MESSAGE_DIRECTIONS,
   MESSAGE_STATUSES,
   MESSAGE_TYPES,
   SESSION_STATUSES,
+  WEBHOOK_DELIVERY_STATUSES,
   WEBHOOK_EVENTS,
 } from "./enums.js";
 
@@ -69,6 +71,39 @@ export const webhookPayloadSchema = z.discriminatedUnion("type", [
     timestamp: z.string(),
     data: sessionWireSchema,
   }),
+  z.object({
+    type: z.literal("webhook.test"),
+    timestamp: z.string(),
+    data: z.object({ webhook_id: z.string(), message: z.string() }),
+  }),
 ]);
 export type WebhookPayload = z.infer<typeof webhookPayloadSchema>;
 export const webhookEventSchema = z.enum(WEBHOOK_EVENTS);
+
+/** `data` of a `webhook.delivery` live event: one delivery attempt's outcome. */
+export const webhookDeliveryLiveSchema = z.object({
+  delivery_id: z.string(),
+  webhook_id: z.string(),
+  event_type: z.string(),
+  status: z.enum(WEBHOOK_DELIVERY_STATUSES),
+  attempts: z.number().int(),
+  status_code: z.number().int().nullable(),
+  error: z.string().nullable(),
+});
+export type WebhookDeliveryLive = z.infer<typeof webhookDeliveryLiveSchema>;
+
+/**
+ * One message on the live event feed (`${prefix}:events`, see `liveEventsChannel`):
+ * `data` is the webhook payload's data for webhook events, `webhookDeliveryLiveSchema` for
+ * `webhook.delivery`.
+ */
+export const liveEventSchema = z.object({
+  type: z.enum(LIVE_EVENT_TYPES),
+  timestamp: z.string(),
+  user_id: z.string(),
+  data: z.record(z.string(), z.unknown()),
+});
+export type LiveEvent = z.infer<typeof liveEventSchema>;
+
+/** The pub/sub channel of the live event feed (every event of every account). */
+export const liveEventsChannel = (prefix: string) => `${prefix}:events`;

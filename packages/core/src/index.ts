@@ -2,6 +2,7 @@ export * from "./api-key-format.js";
 export * from "./bullmq.js";
 export * from "./env.js";
 export * from "./lifecycle.js";
+export * from "./live-events.js";
 export * from "./logger.js";
 export * from "./message-status.js";
 export * from "./message-wire.js";

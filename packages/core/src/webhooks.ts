@@ -12,6 +12,7 @@ import { type Executor, newId, webhookDeliveries, webhooks } from "@wagate/db";
 import { type JobsOptions, Queue } from "bullmq";
 import { and, arrayContains, asc, eq, lt } from "drizzle-orm";
 import type { Redis } from "ioredis";
+import { publishLiveEventVia } from "./live-events.js";
 
 /**
  * Delays between delivery attempts: attempt 1 at once, then 5 s, 30 s, 2 min, 10 min,
@@ -155,6 +156,7 @@ export type EmitEventInput = {
  * Announces an event to the account's active webhooks subscribed to `type`: one
  * `webhook_deliveries` row each (`payload = {type, timestamp, data}`) and one job each on
  * the `webhooks` queue. Two statements and an enqueue, no HTTP: the delivery worker posts.
+ * Every event is also published on the live feed (`publishLiveEvent`, best effort).
  * Returns the delivery ids (empty when nobody listens). Throws on a payload that does not
  * match the contract or on a database/Redis error: callers on the send path catch and log,
  * they never fail a send because a webhook could not be queued.
@@ -166,6 +168,13 @@ export async function emitEvent(
 ): Promise<string[]> {
   const now = input.now ?? new Date();
   const type: WebhookEvent = input.type;
+  // The admin event monitor sees every event, with or without webhooks listening.
+  await publishLiveEventVia(queue, {
+    type,
+    timestamp: now.toISOString(),
+    user_id: input.userId,
+    data: input.data,
+  });
   const targets = await db
     .select({ id: webhooks.id })
     .from(webhooks)

@@ -17,6 +17,7 @@ export const ID_PREFIXES = {
   usageStat: "ust",
   apiLog: "log",
   phonePrefix: "pfx",
+  pairingLink: "pln",
   request: "req",
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;

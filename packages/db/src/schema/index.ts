@@ -2,3 +2,4 @@ export * from "./accounts.js";
 export * from "./admins.js";
 export * from "./api-logs.js";
 export * from "./messaging.js";
+export * from "./pairing.js";

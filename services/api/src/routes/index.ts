@@ -1,10 +1,13 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../lib/context.js";
+import { accountRouter } from "./account/index.js";
+import { adminViewsRouter } from "./admin/index.js";
 import { adminsRouter } from "./admins/index.js";
 import { analyticsRouter } from "./analytics/index.js";
 import { apiKeysRouter } from "./api-keys/index.js";
 import { authRouter } from "./auth/index.js";
 import { messagesRouter } from "./messages/index.js";
+import { pairingLinksRouter, pairingRouter } from "./pairing/index.js";
 import { passwordResetRouter } from "./password-reset/index.js";
 import { phonePrefixesRouter } from "./phone-prefixes/index.js";
 import { sessionsRouter } from "./sessions/index.js";
@@ -20,6 +23,10 @@ export function mountRoutes(app: OpenAPIHono<AppEnv>): void {
   app.route("/api/v1/auth/password-reset", passwordResetRouter());
   app.route("/api/v1/admins", adminsRouter());
   app.route("/api/v1/users", usersRouter());
+  app.route("/api/v1/users", pairingLinksRouter());
+  app.route("/api/v1/pairing", pairingRouter());
+  app.route("/api/v1/admin", adminViewsRouter());
+  app.route("/api/v1/account", accountRouter());
   app.route("/api/v1/api-keys", apiKeysRouter());
   app.route("/api/v1/analytics", analyticsRouter());
   app.route("/api/v1/webhooks", webhooksRouter());

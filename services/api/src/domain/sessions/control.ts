@@ -48,7 +48,7 @@ export async function enqueueSessionCommand(deps: AppDeps, job: SessionControlJo
  */
 export async function initSession(
   deps: AppDeps,
-  account: AccountPrincipal,
+  account: Pick<AccountPrincipal, "userId" | "mode" | "maxSessions">,
   name: string,
 ): Promise<SessionRow> {
   const row = await deps.db.transaction(async (tx) => {

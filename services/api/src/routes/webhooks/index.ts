@@ -6,6 +6,7 @@ import { registerListDeliveries } from "./deliveries.js";
 import { registerGetWebhook } from "./get.js";
 import { registerListWebhooks } from "./list.js";
 import { registerRetryDelivery } from "./retry.js";
+import { registerTestWebhook } from "./test.js";
 import { registerUpdateWebhook } from "./update.js";
 
 /** `/api/v1/webhooks/*`: API key with the `webhooks:manage` scope. */
@@ -19,5 +20,6 @@ export function webhooksRouter() {
   registerDeleteWebhook(router);
   registerListDeliveries(router);
   registerRetryDelivery(router);
+  registerTestWebhook(router);
   return router;
 }

@@ -1,5 +1,9 @@
 import { z } from "@hono/zod-openapi";
-import { WEBHOOK_DELIVERY_STATUSES, WEBHOOK_EVENTS } from "@wagate/contracts";
+import {
+  WEBHOOK_DELIVERY_EVENT_TYPES,
+  WEBHOOK_DELIVERY_STATUSES,
+  WEBHOOK_EVENTS,
+} from "@wagate/contracts";
 import type { AttemptRow, DeliveryRow } from "../../domain/webhooks/deliveries.js";
 import type { WebhookRow } from "../../domain/webhooks/webhooks.js";
 import { listSchema, paginationQuery } from "../../lib/openapi.js";
@@ -89,7 +93,7 @@ export const deliverySchema = z
       .string()
       .openapi({ description: "Also the `webhook-id` header, the same on every retry" }),
     webhook_id: z.string(),
-    event_type: z.enum(WEBHOOK_EVENTS),
+    event_type: z.enum(WEBHOOK_DELIVERY_EVENT_TYPES),
     status: z.enum(WEBHOOK_DELIVERY_STATUSES),
     attempts: z.number().int().openapi({ description: "Attempts made so far" }),
     last_status_code: z.number().int().nullable(),
