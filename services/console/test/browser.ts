@@ -66,8 +66,8 @@ export async function seriousA11yViolations(page: Page): Promise<string[]> {
 
 /** Draws a visible <img> on a canvas and decodes it as a QR code; null when it is not one. */
 export async function decodeQrImage(img: Locator): Promise<string | null> {
-  const pixels = await img.evaluate((element) => {
-    const image = element as HTMLImageElement;
+  // A string, not a function: this file is also type-checked without the DOM library.
+  const pixels = (await img.evaluate(`(image) => {
     const canvas = document.createElement("canvas");
     canvas.width = image.naturalWidth;
     canvas.height = image.naturalHeight;
@@ -76,7 +76,7 @@ export async function decodeQrImage(img: Locator): Promise<string | null> {
     context.drawImage(image, 0, 0);
     const data = context.getImageData(0, 0, canvas.width, canvas.height);
     return { width: data.width, height: data.height, rgba: Array.from(data.data) };
-  });
+  }`)) as { width: number; height: number; rgba: number[] } | null;
   if (!pixels) return null;
   return jsQR(Uint8ClampedArray.from(pixels.rgba), pixels.width, pixels.height)?.data ?? null;
 }

@@ -21,6 +21,7 @@ if (!hasChromium) {
 const WAIT = { timeout: 30_000 };
 /** A whole browser flow on a shared, busy machine. */
 const FLOW_TIMEOUT = 240_000;
+// biome-ignore lint/correctness/useHookAtTopLevel: a vitest fixture named use*, not a React hook
 const t = useTestApp();
 
 describe.skipIf(!hasChromium)("the console in a real browser against the real stack", () => {
@@ -32,14 +33,15 @@ describe.skipIf(!hasChromium)("the console in a real browser against the real st
 
   beforeAll(async () => {
     buildConsoleIfStale();
-    // The simulator shows its QR for 12 s before linking: time to see and decode it.
-    stack = await startStack(t, { linkDelayMs: 12_000 });
+    // The simulator shows its QR for 25 s before linking: time to see and decode it.
+    stack = await startStack(t, { linkDelayMs: 25_000 });
     server = await listen(t.app, 0, "127.0.0.1");
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/console`;
     browser = await launchChromium();
   }, 300_000);
 
   afterAll(async () => {
+    await adminPage?.close();
     await browser?.close();
     server?.closeAllConnections();
     await new Promise((resolve) => server?.close(resolve));
@@ -60,6 +62,7 @@ describe.skipIf(!hasChromium)("the console in a real browser against the real st
   };
 
   let rawKey = "";
+  let adminPage: Page;
 
   it(
     "shows a bad password as an error with its request id",
@@ -82,6 +85,7 @@ describe.skipIf(!hasChromium)("the console in a real browser against the real st
     async () => {
       const admin = await seedAdmin(t, "owner");
       const page = await browser.newPage();
+      adminPage = page;
       await signInAdmin(page, admin.email, admin.password);
       await page.getByRole("heading", { name: "Overview" }).waitFor(WAIT);
       await audit(page, "overview");
@@ -103,7 +107,7 @@ describe.skipIf(!hasChromium)("the console in a real browser against the real st
       expect(await secret.textContent()).toContain("you will not see it again");
       rawKey = (await page.locator(".secret-value").textContent()) ?? "";
       expect(rawKey).toMatch(/^wag_test_/);
-      // Shown once: after a reload the page lists the key by prefix only.
+      // Shown once: after a reload the page lists the key by its prefix only.
       await page.reload();
       await page.getByRole("heading", { name: "Corner Bakery" }).waitFor(WAIT);
       await page
@@ -115,6 +119,8 @@ describe.skipIf(!hasChromium)("the console in a real browser against the real st
       for (const [link, name] of [
         ["Accounts", "accounts"],
         ["API keys", "api keys"],
+        ["Sessions", "sessions"],
+        ["Messages", "messages"],
         ["Analytics", "analytics"],
         ["Admins", "admins"],
         ["Recipient policy", "prefixes"],
@@ -122,15 +128,47 @@ describe.skipIf(!hasChromium)("the console in a real browser against the real st
         await page.getByRole("link", { name: link, exact: true }).click();
         await audit(page, name);
       }
-      await page.close();
     },
     FLOW_TIMEOUT,
   );
 
   it(
-    "lets the business link its session, send a message and watch it reach read",
+    "hands the business a pairing link that shows the QR, then Linked, without a sign-in",
+    async () => {
+      const page = adminPage;
+      await page.getByRole("link", { name: "Accounts" }).click();
+      await page.getByRole("link", { name: "Corner Bakery" }).first().click();
+      await page.getByRole("heading", { name: "Corner Bakery" }).waitFor(WAIT);
+      await page.getByRole("button", { name: "Pairing link" }).first().click();
+      const link = page.locator(".secret-value");
+      await link.waitFor(WAIT);
+      const url = (await link.textContent()) ?? "";
+      expect(url).toMatch(/\/console\/pair\/[^/]+$/);
+      expect(url).not.toContain(rawKey);
+
+      const visitor = await browser.newContext();
+      const pairing = await visitor.newPage();
+      await pairing.goto(url);
+      const qr = pairing.getByRole("img", { name: "WhatsApp QR code" });
+      await qr.waitFor(WAIT);
+      expect(await decodeQrImage(qr)).toMatch(/^sim:/);
+      await audit(pairing, "pairing");
+      await pairing.getByRole("heading", { name: "Linked" }).waitFor({ timeout: 60_000 });
+      expect(await pairing.content()).not.toContain("wag_");
+      await visitor.close();
+      await page.getByRole("cell").getByText("ready", { exact: true }).first().waitFor(WAIT);
+    },
+    FLOW_TIMEOUT,
+  );
+
+  it(
+    "lets the business send a message and watch it reach read while the events page shows it live",
     async () => {
       expect(rawKey).not.toBe("");
+      await adminPage.getByRole("link", { name: "Events" }).click();
+      await adminPage.getByText("Live: new events appear at the top.").waitFor(WAIT);
+      await audit(adminPage, "events");
+
       const context = await browser.newContext();
       const page = await context.newPage();
       await page.goto(`${base}/`);
@@ -144,13 +182,11 @@ describe.skipIf(!hasChromium)("the console in a real browser against the real st
       await audit(page, "business overview");
 
       await page.getByRole("link", { name: "Sessions" }).click();
-      await page.getByRole("button", { name: "Start session" }).first().click();
-      const qr = page.getByRole("img", { name: "WhatsApp QR code" });
-      await qr.waitFor(WAIT);
-      expect(await decodeQrImage(qr)).toMatch(/^sim:/);
+      await page
+        .getByRole("article", { name: "Session default" })
+        .getByText("ready", { exact: true })
+        .waitFor(WAIT);
       await audit(page, "business sessions");
-      await page.getByText("ready", { exact: true }).waitFor({ timeout: 60_000 });
-      await expect(qr.count()).resolves.toBe(0);
 
       await page.getByRole("link", { name: "Overview" }).click();
       await page.getByLabel("To").fill("+213661234567");
@@ -177,6 +213,19 @@ describe.skipIf(!hasChromium)("the console in a real browser against the real st
         await audit(page, name);
       }
       await context.close();
+
+      // The admin's events page got the message's status changes as they happened.
+      const live = adminPage.getByRole("list", { name: "Live events" });
+      await live.getByText(messageId).first().waitFor(WAIT);
+      expect(await live.getByText(/"status":"read"/).count()).toBeGreaterThan(0);
+
+      await adminPage.goto(`${base}/messages/${messageId}`);
+      const adminTimeline = adminPage.getByRole("list", { name: "Status timeline" });
+      for (const step of ["queued", "sent", "delivered", "read"]) {
+        await adminTimeline.getByText(step, { exact: true }).waitFor(WAIT);
+      }
+      await adminPage.getByRole("heading", { name: "Webhook deliveries" }).waitFor(WAIT);
+      await audit(adminPage, "admin message");
     },
     FLOW_TIMEOUT,
   );

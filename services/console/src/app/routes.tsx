@@ -1,16 +1,21 @@
 import type { ReactNode } from "react";
 import { AccountDetailPage } from "../pages/account-detail/account-detail-page.js";
 import { AccountsPage } from "../pages/accounts/accounts-page.js";
+import { AdminMessagePage } from "../pages/admin-message/admin-message-page.js";
 import { AdminsPage } from "../pages/admins/admins-page.js";
 import { AnalyticsPage } from "../pages/analytics/analytics-page.js";
 import { ApiKeysPage } from "../pages/api-keys/api-keys-page.js";
 import { ChangePasswordPage } from "../pages/change-password/change-password-page.js";
+import { EventsPage } from "../pages/events/events-page.js";
 import { HomePage } from "../pages/home/home-page.js";
 import { MessagePage } from "../pages/message/message-page.js";
+import { MessagesPage } from "../pages/messages/messages-page.js";
 import { MyMessagesPage } from "../pages/my-messages/my-messages-page.js";
 import { MySessionsPage } from "../pages/my-sessions/my-sessions-page.js";
 import { OverviewPage } from "../pages/overview/overview-page.js";
+import { PairPage } from "../pages/pair/pair-page.js";
 import { PrefixesPage } from "../pages/prefixes/prefixes-page.js";
+import { SessionsPage } from "../pages/sessions/sessions-page.js";
 import { WebhooksPage } from "../pages/webhooks/webhooks-page.js";
 
 export type Render = (params: Record<string, string>) => ReactNode;
@@ -21,6 +26,10 @@ export const ADMIN_ROUTES: [string, Render][] = [
   ["/accounts", () => <AccountsPage />],
   ["/accounts/:id", (p) => <AccountDetailPage id={p.id ?? ""} />],
   ["/keys", () => <ApiKeysPage />],
+  ["/sessions", () => <SessionsPage />],
+  ["/messages", () => <MessagesPage />],
+  ["/messages/:id", (p) => <AdminMessagePage id={p.id ?? ""} />],
+  ["/events", () => <EventsPage />],
   ["/analytics", () => <AnalyticsPage />],
   ["/admins", () => <AdminsPage />],
   ["/prefixes", () => <PrefixesPage />],
@@ -37,4 +46,6 @@ export const ACCOUNT_ROUTES: [string, Render][] = [
 ];
 
 /** Pages that need no sign-in. */
-export const PUBLIC_ROUTES: [string, Render][] = [];
+export const PUBLIC_ROUTES: [string, Render][] = [
+  ["/pair/:token", (p) => <PairPage token={p.token ?? ""} />],
+];

@@ -7,6 +7,7 @@ import { Status } from "../../components/status.js";
 import { navigate } from "../../lib/router.js";
 import { CreateKeyForm } from "../api-keys/create-key-form.js";
 import { KeyTable } from "../api-keys/key-table.js";
+import { AccountActivity } from "./account-activity.js";
 import { EditAccountForm } from "./edit-account-form.js";
 
 /** One account: today's usage against its quota, settings, state, keys. */
@@ -54,7 +55,7 @@ export function AccountDetailPage({ id }: { id: string }) {
           min={0}
           max={Math.max(1, account.max_messages_per_day)}
           value={used}
-          aria-label="Usage today against the daily quota"
+          aria-label="Daily quota used"
         />
       </div>
       <ErrorBox error={setActive.error ?? remove.error} />
@@ -72,6 +73,7 @@ export function AccountDetailPage({ id }: { id: string }) {
       ) : null}
       <h2>API keys</h2>
       <KeyTable userId={id} />
+      <AccountActivity userId={id} />
     </section>
   );
 }

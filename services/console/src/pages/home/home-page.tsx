@@ -3,6 +3,7 @@ import { ErrorBox } from "../../components/error-box.js";
 import { usePagedQuery } from "../../components/pager.js";
 import { MessageTable } from "../my-messages/message-table.js";
 import { SendForm } from "./send-form.js";
+import { UsageCard } from "./usage-card.js";
 
 /** The business's start page: send a test message and watch recent messages move live. */
 export function HomePage() {
@@ -14,6 +15,7 @@ export function HomePage() {
   return (
     <section>
       <h1>Overview</h1>
+      <UsageCard />
       <SendForm />
       <h2>Recent messages</h2>
       <ErrorBox error={query.error} />

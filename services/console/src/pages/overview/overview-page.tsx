@@ -4,6 +4,7 @@ import { BarChart } from "../../components/bar-chart.js";
 import { ErrorBox } from "../../components/error-box.js";
 import { Link } from "../../lib/router.js";
 import { dailyTotals } from "../analytics/daily-totals.js";
+import { QueueCard } from "./queue-card.js";
 
 /** The admin's start page: today's messages and sessions by status, top accounts, 30 days of sends. */
 export function OverviewPage() {
@@ -49,6 +50,7 @@ export function OverviewPage() {
       ) : (
         <p aria-busy="true">Loading…</p>
       )}
+      <QueueCard />
       <div className="card">
         <h2>Last 30 days</h2>
         <BarChart

@@ -103,7 +103,7 @@ function AccountSignIn() {
   const check = useMutation({
     // The key is checked by reading the account with it; it is kept only if that works.
     mutationFn: () =>
-      ok(api.GET("/api/v1/sessions", { headers: { authorization: `ApiKey ${apiKey.trim()}` } })),
+      ok(api.GET("/api/v1/account", { headers: { authorization: `ApiKey ${apiKey.trim()}` } })),
     onSuccess: () => {
       setAuth({ kind: "account", apiKey: apiKey.trim() });
       navigate("/home", { replace: true });

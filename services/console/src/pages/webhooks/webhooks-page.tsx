@@ -20,11 +20,19 @@ export function WebhooksPage() {
       ok(api.DELETE("/api/v1/webhooks/{id}", { params: { path: { id } } })),
     onSuccess: () => void queryClient.invalidateQueries({ queryKey: ["webhooks"] }),
   });
+  const test = useMutation({
+    mutationFn: (id: string) =>
+      ok(api.POST("/api/v1/webhooks/{id}/test", { params: { path: { id } } })),
+    onSuccess: (_result, id) => {
+      setOpen(id);
+      void queryClient.invalidateQueries({ queryKey: ["webhook-deliveries", id] });
+    },
+  });
   return (
     <section>
       <h1>Webhooks</h1>
       <CreateWebhookForm />
-      <ErrorBox error={hooks.error ?? remove.error} />
+      <ErrorBox error={hooks.error ?? remove.error ?? test.error} />
       {hooks.data?.data.map((hook) => (
         <article className="card" key={hook.id} aria-label={`Webhook ${hook.url}`}>
           <h2 className="clip">{hook.url}</h2>
@@ -39,6 +47,9 @@ export function WebhooksPage() {
               onClick={() => setOpen(open === hook.id ? null : hook.id)}
             >
               Deliveries
+            </button>
+            <button type="button" onClick={() => test.mutate(hook.id)} disabled={test.isPending}>
+              Send a test event
             </button>
             <ConfirmButton label="Delete" onConfirm={() => remove.mutate(hook.id)} />
           </div>
