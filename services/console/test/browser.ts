@@ -67,7 +67,8 @@ export async function seriousA11yViolations(page: Page): Promise<string[]> {
 /** Draws a visible <img> on a canvas and decodes it as a QR code; null when it is not one. */
 export async function decodeQrImage(img: Locator): Promise<string | null> {
   // A string, not a function: this file is also type-checked without the DOM library.
-  const pixels = (await img.evaluate(`(image) => {
+  const pixels = (await img.evaluate(`async (image) => {
+    await image.decode().catch(() => {});
     const canvas = document.createElement("canvas");
     canvas.width = image.naturalWidth;
     canvas.height = image.naturalHeight;

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { listen } from "@wagate/core";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Stack, startStack } from "../../api/test/flow/stack.js";
+import { eventually, type Stack, startStack } from "../../api/test/flow/stack.js";
 import { seedAdmin, useTestApp } from "../../api/test/harness.js";
 import {
   buildConsoleIfStale,
@@ -52,6 +52,19 @@ describe.skipIf(!hasChromium)("the console in a real browser against the real st
   const audit = async (page: Page, name: string) => {
     await page.getByRole("heading", { level: 1 }).first().waitFor(WAIT);
     visited.set(name, await seriousA11yViolations(page));
+    // CONSOLE_SCREENSHOTS=<dir>: keep a phone-width and a desktop-width picture of each page.
+    const dir = process.env.CONSOLE_SCREENSHOTS;
+    if (dir) {
+      const viewport = page.viewportSize();
+      for (const width of [375, 1440]) {
+        await page.setViewportSize({ width, height: 900 });
+        await page.screenshot({
+          path: `${dir}/${name.replace(/\W+/g, "-")}-${width}.png`,
+          fullPage: true,
+        });
+      }
+      if (viewport) await page.setViewportSize(viewport);
+    }
   };
 
   const signInAdmin = async (page: Page, email: string, password: string) => {
@@ -151,7 +164,9 @@ describe.skipIf(!hasChromium)("the console in a real browser against the real st
       await pairing.goto(url);
       const qr = pairing.getByRole("img", { name: "WhatsApp QR code" });
       await qr.waitFor(WAIT);
-      expect(await decodeQrImage(qr)).toMatch(/^sim:/);
+      expect(await eventually(() => decodeQrImage(qr), "a decodable QR image", 20_000)).toMatch(
+        /^sim:/,
+      );
       await audit(pairing, "pairing");
       await pairing.getByRole("heading", { name: "Linked" }).waitFor({ timeout: 60_000 });
       expect(await pairing.content()).not.toContain("wag_");
