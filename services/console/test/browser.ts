@@ -64,20 +64,16 @@ export async function seriousA11yViolations(page: Page): Promise<string[]> {
     );
 }
 
-/** Draws a visible <img> on a canvas and decodes it as a QR code; null when it is not one. */
+interface DecodedPng {
+  width: number;
+  height: number;
+  data: Buffer;
+}
+// pngjs ships no types; this is the one call used.
+const { PNG } = require("pngjs") as { PNG: { sync: { read(png: Buffer): DecodedPng } } };
+
+/** Screenshots a visible element and decodes it as a QR code; null when it is not one. */
 export async function decodeQrImage(img: Locator): Promise<string | null> {
-  // A string, not a function: this file is also type-checked without the DOM library.
-  const pixels = (await img.evaluate(`async (image) => {
-    await image.decode().catch(() => {});
-    const canvas = document.createElement("canvas");
-    canvas.width = image.naturalWidth;
-    canvas.height = image.naturalHeight;
-    const context = canvas.getContext("2d");
-    if (!context || canvas.width === 0) return null;
-    context.drawImage(image, 0, 0);
-    const data = context.getImageData(0, 0, canvas.width, canvas.height);
-    return { width: data.width, height: data.height, rgba: Array.from(data.data) };
-  }`)) as { width: number; height: number; rgba: number[] } | null;
-  if (!pixels) return null;
-  return jsQR(Uint8ClampedArray.from(pixels.rgba), pixels.width, pixels.height)?.data ?? null;
+  const png = PNG.sync.read(await img.screenshot({ timeout: 5000 }));
+  return jsQR(new Uint8ClampedArray(png.data), png.width, png.height)?.data ?? null;
 }
