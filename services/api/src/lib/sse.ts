@@ -21,12 +21,15 @@ export interface RelayOptions {
   initial: (stream: SSEStreamingApi) => Promise<void>;
   /** Turns one published message into the events to write (none to drop it). */
   map: (raw: string) => SseEvent[] | Promise<SseEvent[]>;
+  /** The stream ends (server side) this many ms after it starts. Default: with the client. */
+  endAfterMs?: number;
 }
 
 /**
  * A `text/event-stream` relaying a Redis channel: subscribes first (nothing published after
  * the stream starts is missed), writes the current state, then each mapped message in order,
- * and a `: heartbeat` comment every `SSE_HEARTBEAT_MS`. Ends with the client.
+ * and a `: heartbeat` comment every `SSE_HEARTBEAT_MS`. Ends with the client, or after
+ * `endAfterMs`.
  */
 export function relaySse(c: Context<AppEnv>, options: RelayOptions) {
   const deps = c.get("deps");
@@ -63,11 +66,15 @@ export function relaySse(c: Context<AppEnv>, options: RelayOptions) {
         })
         .catch((err: unknown) => deps.logger.warn({ err }, "event stream write failed"));
     });
+    const endAt = options.endAfterMs === undefined ? Infinity : Date.now() + options.endAfterMs;
     try {
       await options.initial(stream);
       releaseInitial();
       while (!closed && !stream.aborted) {
-        await sleep(SSE_HEARTBEAT_MS);
+        const left = endAt - Date.now();
+        if (left <= 0) break;
+        await sleep(Math.min(SSE_HEARTBEAT_MS, left));
+        if (Date.now() >= endAt) break;
         if (!closed) chain = chain.then(() => stream.write(": heartbeat\n\n")).catch(() => {});
       }
     } finally {

@@ -1,5 +1,5 @@
 import { performance } from "node:perf_hooks";
-import { SafeFetchError, safeFetch, signWebhook } from "@wagate/core";
+import { publishLiveEvent, SafeFetchError, safeFetch, signWebhook } from "@wagate/core";
 import {
   type Database,
   newId,
@@ -8,6 +8,7 @@ import {
   webhooks,
 } from "@wagate/db";
 import { eq, sql } from "drizzle-orm";
+import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { WebhookMetrics } from "./metrics.js";
 
@@ -22,6 +23,8 @@ export interface AttemptContext {
   timeoutMs: number;
   /** Receivers' answers are not used; read at most this much of them. */
   maxResponseBytes: number;
+  /** Where each attempt's outcome is announced (`webhook.delivery` on the live feed). */
+  liveFeed?: { redis: Redis; prefix: string };
 }
 
 /** What the queue consumer does after an attempt. */
@@ -141,6 +144,22 @@ export async function attemptDelivery(
     }
   });
 
+  if (ctx.liveFeed) {
+    await publishLiveEvent(ctx.liveFeed.redis, ctx.liveFeed.prefix, {
+      type: "webhook.delivery",
+      timestamp: now.toISOString(),
+      user_id: delivery.userId,
+      data: {
+        delivery_id: delivery.id,
+        webhook_id: webhook.id,
+        event_type: delivery.eventType,
+        status,
+        attempts: delivery.attempts + 1,
+        status_code: statusCode,
+        error,
+      },
+    });
+  }
   ctx.metrics.duration.observe({ outcome: succeeded ? "success" : "failure" }, durationMs / 1000);
   ctx.metrics.deliveries.inc({ result: status === "pending" ? "retrying" : status });
   if (gone) {

@@ -76,6 +76,7 @@ export function startWebhookDeliveryWorker(deps: WebhookDeliveryDeps): WebhookDe
     allowPrivate: deps.allowPrivate,
     timeoutMs: options.timeoutMs,
     maxResponseBytes: options.maxResponseBytes,
+    liveFeed: { redis: deps.redis, prefix: deps.redisPrefix },
   };
   const schedule = options.retryScheduleMs;
 

@@ -14,7 +14,7 @@ const route = createRoute({
   tags: ["Pairing"],
   summary: "Live status and QR of a pairing link's session",
   description:
-    "Public (token in the path). A `text/event-stream`: first `event: status` (the same object as GET /pairing/{token}) and `event: qr` (`{qr, data_url, expires_at}`) when waiting for a scan, then each change. When the session becomes `ready` the status event has `used: true` and the link is spent. `: heartbeat` every 15 s.",
+    "Public (token in the path). A `text/event-stream`: first `event: status` (the same object as GET /pairing/{token}) and `event: qr` (`{qr, data_url, expires_at}`) when waiting for a scan, then each change. When the session becomes `ready` the status event has `used: true` and the link is spent. `: heartbeat` every 15 s; the stream ends when the link expires.",
   security: [],
   request: { params: pairingTokenParams },
   responses: {
@@ -45,6 +45,8 @@ export function registerPairingEvents(router: OpenAPIHono<AppEnv>) {
     });
     return relaySse(c, {
       channel: sessionEventsChannel(deps.redisPrefix, opened.session.id),
+      // An expired link shows no more QRs: the stream ends with it.
+      endAfterMs: Math.max(0, opened.link.expiresAt.getTime() - deps.now().getTime()),
       initial: async (stream) => {
         await stream.writeSSE(statusEvent());
         if (state.session.status === "qr") {

@@ -253,6 +253,21 @@ describe("pairing page API (public)", () => {
     expect((await pub(token)).status).toBe(404);
   });
 
+  it("ends the event stream when the link expires", async () => {
+    const account = await seedAccount(t);
+    const { link, token } = await makeLink(account.userId, { expires_in_seconds: 60 });
+    const saved = t.clock.now;
+    t.clock.now = new Date(Date.parse(link.expires_at) - 1500);
+    try {
+      const res = await pub(`${token}/events`);
+      expect(res.status).toBe(200);
+      const text = await res.text(); // resolves only when the server ends the stream
+      expect(text).toContain("event: status");
+    } finally {
+      t.clock.now = saved;
+    }
+  });
+
   it("answers a pairing-code request with a clear 409 (no driver supports codes) after validating it", async () => {
     const account = await seedAccount(t);
     const { token } = await makeLink(account.userId);
