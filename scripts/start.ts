@@ -26,6 +26,7 @@ import {
   loadJwtSecret,
 } from "./lib/bootstrap.js";
 import { buildService, distEntry, isStale, type ServiceDir } from "./lib/build.js";
+import { ensureConsoleBuilt } from "./lib/console.js";
 import {
   type EmbeddedStore,
   LauncherError,
@@ -116,6 +117,7 @@ async function main() {
     await requireFreePort(cfg.ports.api, "PORT");
     await requireFreePort(cfg.ports.worker, "WORKER_PORT");
     await requireFreePort(cfg.ports.scheduler, "SCHEDULER_PORT");
+    ensureConsoleBuilt(ROOT, say);
 
     let redisUrl = envVar("REDIS_URL");
     if (!redisUrl) {

@@ -2,6 +2,7 @@ import { createOpsRoutes, pingRedis } from "@wagate/core";
 import { newId, pingDb } from "@wagate/db";
 import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
+import { mountConsole } from "./console/serve.js";
 import type { AppDeps } from "./lib/context.js";
 import { errorHandler } from "./lib/error-handler.js";
 import { ApiError } from "./lib/errors.js";
@@ -89,6 +90,7 @@ export function createApp(deps: AppDeps) {
     servers: [{ url: deps.env.PUBLIC_URL ?? `http://localhost:${deps.env.PORT}` }],
   });
   mountDocs(app);
+  mountConsole(app);
 
   return app;
 }

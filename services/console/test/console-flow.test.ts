@@ -1,0 +1,283 @@
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { listen } from "@wagate/core";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eventually, type Stack, startStack } from "../../api/test/flow/stack.js";
+import { seedAdmin, useTestApp } from "../../api/test/harness.js";
+import {
+  buildConsoleIfStale,
+  CHROMIUM,
+  decodeQrImage,
+  hasChromium,
+  launchChromium,
+  seriousA11yViolations,
+} from "./browser.js";
+
+if (!hasChromium) {
+  console.warn(`console browser tests skipped: ${CHROMIUM} is absent (.ci/run installs it)`);
+}
+
+const WAIT = { timeout: 30_000 };
+/** A whole browser flow on a shared, busy machine. */
+const FLOW_TIMEOUT = 240_000;
+// biome-ignore lint/correctness/useHookAtTopLevel: a vitest fixture named use*, not a React hook
+const t = useTestApp();
+
+describe.skipIf(!hasChromium)("the console in a real browser against the real stack", () => {
+  let stack: Stack;
+  let server: Server;
+  let browser: Browser;
+  let base: string;
+  const visited = new Map<string, string[]>();
+
+  beforeAll(async () => {
+    buildConsoleIfStale();
+    // The simulator shows its QR for 25 s before linking: time to see and decode it.
+    stack = await startStack(t, { linkDelayMs: 25_000 });
+    server = await listen(t.app, 0, "127.0.0.1");
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/console`;
+    browser = await launchChromium();
+  }, 300_000);
+
+  afterAll(async () => {
+    await adminPage?.close();
+    await browser?.close();
+    server?.closeAllConnections();
+    await new Promise((resolve) => server?.close(resolve));
+    await stack?.stop();
+  });
+
+  /** Records axe's serious/critical findings for the page as it is now. */
+  const audit = async (page: Page, name: string) => {
+    await page.getByRole("heading", { level: 1 }).first().waitFor(WAIT);
+    visited.set(name, await seriousA11yViolations(page));
+    // CONSOLE_SCREENSHOTS=<dir>: keep a phone-width and a desktop-width picture of each page.
+    const dir = process.env.CONSOLE_SCREENSHOTS;
+    if (dir) {
+      const viewport = page.viewportSize();
+      for (const width of [375, 1440]) {
+        await page.setViewportSize({ width, height: 900 });
+        await page.screenshot({
+          path: `${dir}/${name.replace(/\W+/g, "-")}-${width}.png`,
+          fullPage: true,
+        });
+      }
+      if (viewport) await page.setViewportSize(viewport);
+    }
+  };
+
+  const signInAdmin = async (page: Page, email: string, password: string) => {
+    await page.goto(`${base}/`);
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel("Password").fill(password);
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  };
+
+  let rawKey = "";
+  let adminPage: Page;
+
+  it(
+    "shows a bad password as an error with its request id",
+    async () => {
+      const admin = await seedAdmin(t, "owner");
+      const page = await browser.newPage();
+      await signInAdmin(page, admin.email, "not-the-password");
+      const alert = page.getByRole("alert");
+      await expect(alert.waitFor(WAIT)).resolves.toBeUndefined();
+      expect(await alert.textContent()).toMatch(/request id req_/);
+      expect(await alert.textContent()).toMatch(/unauthorized/);
+      await audit(page, "sign-in (error)");
+      await page.close();
+    },
+    FLOW_TIMEOUT,
+  );
+
+  it(
+    "lets an admin create an account and a test key shown once",
+    async () => {
+      const admin = await seedAdmin(t, "owner");
+      const page = await browser.newPage();
+      adminPage = page;
+      await signInAdmin(page, admin.email, admin.password);
+      await page.getByRole("heading", { name: "Overview" }).waitFor(WAIT);
+      await audit(page, "overview");
+
+      await page.getByRole("link", { name: "Accounts" }).click();
+      await page.getByText("New account").click();
+      await page.getByLabel("Name").fill("Corner Bakery");
+      await page.getByLabel("Email").fill(`bakery-${Date.now()}@example.test`);
+      await page.getByLabel("Phone").fill("+213661234567");
+      await page.getByLabel("Daily quota").fill("500");
+      await page.getByRole("button", { name: "Create account" }).click();
+      await page.getByRole("heading", { name: "Corner Bakery" }).waitFor(WAIT);
+      await audit(page, "account");
+
+      await page.getByLabel("Mode").selectOption("test");
+      await page.getByRole("button", { name: "Create key" }).click();
+      const secret = page.locator(".secret");
+      await secret.waitFor(WAIT);
+      expect(await secret.textContent()).toContain("you will not see it again");
+      rawKey = (await page.locator(".secret-value").textContent()) ?? "";
+      expect(rawKey).toMatch(/^wag_test_/);
+      // Shown once: after a reload the page lists the key by its prefix only.
+      await page.reload();
+      await page.getByRole("heading", { name: "Corner Bakery" }).waitFor(WAIT);
+      await page
+        .getByRole("cell", { name: rawKey.slice(0, 12), exact: false })
+        .first()
+        .waitFor(WAIT);
+      expect(await page.content()).not.toContain(rawKey);
+
+      for (const [link, name] of [
+        ["Accounts", "accounts"],
+        ["API keys", "api keys"],
+        ["Sessions", "sessions"],
+        ["Messages", "messages"],
+        ["Analytics", "analytics"],
+        ["Admins", "admins"],
+        ["Recipient policy", "prefixes"],
+      ] as const) {
+        await page.getByRole("link", { name: link, exact: true }).click();
+        await audit(page, name);
+      }
+    },
+    FLOW_TIMEOUT,
+  );
+
+  it(
+    "hands the business a pairing link that shows the QR, then Linked, without a sign-in",
+    async () => {
+      const page = adminPage;
+      await page.getByRole("link", { name: "Accounts" }).click();
+      await page.getByRole("link", { name: "Corner Bakery" }).first().click();
+      await page.getByRole("heading", { name: "Corner Bakery" }).waitFor(WAIT);
+      await page.getByRole("button", { name: "Pairing link" }).first().click();
+      const link = page.locator(".secret-value");
+      await link.waitFor(WAIT);
+      const url = (await link.textContent()) ?? "";
+      expect(url).toMatch(/\/console\/pair\/[^/]+$/);
+      expect(url).not.toContain(rawKey);
+
+      const visitor = await browser.newContext();
+      const pairing = await visitor.newPage();
+      await pairing.goto(url);
+      const qr = pairing.getByRole("img", { name: "WhatsApp QR code" });
+      await qr.waitFor(WAIT);
+      expect(await eventually(() => decodeQrImage(qr), "a decodable QR image", 20_000)).toMatch(
+        /^sim:/,
+      );
+      await audit(pairing, "pairing");
+      await pairing.getByRole("heading", { name: "Linked" }).waitFor({ timeout: 60_000 });
+      expect(await pairing.content()).not.toContain("wag_");
+      await visitor.close();
+      await page.getByRole("cell").getByText("ready", { exact: true }).first().waitFor(WAIT);
+    },
+    FLOW_TIMEOUT,
+  );
+
+  it(
+    "lets the business send a message and watch it reach read while the events page shows it live",
+    async () => {
+      expect(rawKey).not.toBe("");
+      await adminPage.getByRole("link", { name: "Events" }).click();
+      await adminPage.getByText("Live: new events appear at the top.").waitFor(WAIT);
+      await audit(adminPage, "events");
+
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      await page.goto(`${base}/`);
+      await page.getByRole("tab", { name: "Business (API key)" }).click();
+      await page.getByLabel("API key").fill(rawKey);
+      await page.getByRole("button", { name: "Sign in", exact: true }).click();
+      await page.getByRole("heading", { name: "Overview" }).waitFor(WAIT);
+      // The key is in session storage only: not in the URL, not in a cookie.
+      expect(page.url()).not.toContain(rawKey);
+      expect(await context.cookies()).toEqual([]);
+      await audit(page, "business overview");
+
+      await page.getByRole("link", { name: "Sessions" }).click();
+      await page
+        .getByRole("article", { name: "Session default" })
+        .getByText("ready", { exact: true })
+        .waitFor(WAIT);
+      await audit(page, "business sessions");
+
+      await page.getByRole("link", { name: "Overview" }).click();
+      await page.getByLabel("To").fill("+213661234567");
+      await page.getByLabel("Text").fill("Your bread is ready");
+      await page.getByRole("button", { name: "Send" }).click();
+      const accepted = page.getByRole("status").getByRole("link");
+      await accepted.waitFor(WAIT);
+      const messageId = (await accepted.textContent()) ?? "";
+      const row = page.getByRole("row").filter({ hasText: messageId });
+      await row.getByText("read", { exact: true }).waitFor({ timeout: 60_000 });
+
+      await accepted.click();
+      await page.getByRole("heading", { name: `Message ${messageId}` }).waitFor(WAIT);
+      const timeline = page.getByRole("list", { name: "Status timeline" });
+      for (const step of ["queued", "sent", "delivered", "read"]) {
+        await timeline.getByText(step, { exact: true }).waitFor(WAIT);
+      }
+      await audit(page, "message");
+      for (const [link, name] of [
+        ["Messages", "business messages"],
+        ["Webhooks", "webhooks"],
+      ] as const) {
+        await page.getByRole("link", { name: link, exact: true }).click();
+        await audit(page, name);
+      }
+      await context.close();
+
+      // The admin's events page got the message's status changes as they happened.
+      const live = adminPage.getByRole("list", { name: "Live events" });
+      await live.getByText(messageId).first().waitFor(WAIT);
+      expect(await live.getByText(/"status":"read"/).count()).toBeGreaterThan(0);
+
+      await adminPage.goto(`${base}/messages/${messageId}`);
+      const adminTimeline = adminPage.getByRole("list", { name: "Status timeline" });
+      for (const step of ["queued", "sent", "delivered", "read"]) {
+        await adminTimeline.getByText(step, { exact: true }).waitFor(WAIT);
+      }
+      await adminPage.getByRole("heading", { name: "Webhook deliveries" }).waitFor(WAIT);
+      await audit(adminPage, "admin message");
+    },
+    FLOW_TIMEOUT,
+  );
+
+  it(
+    "shows a viewer every page but no control that writes",
+    async () => {
+      const viewer = await seedAdmin(t, "viewer");
+      const page = await browser.newPage();
+      await signInAdmin(page, viewer.email, viewer.password);
+      await page.getByRole("heading", { name: "Overview" }).waitFor(WAIT);
+      await page.getByRole("link", { name: "Accounts" }).click();
+      await page.getByRole("link", { name: "Corner Bakery" }).first().click();
+      await page.getByRole("heading", { name: "Corner Bakery" }).waitFor(WAIT);
+      const checks: [string, string][] = [
+        ["Accounts", "New account"],
+        ["API keys", "New API key"],
+        ["Admins", "New admin"],
+        ["Recipient policy", "Add prefix"],
+      ];
+      expect(
+        await page.getByRole("button", { name: /Deactivate|Delete account|Create key/ }).count(),
+      ).toBe(0);
+      for (const [link, control] of checks) {
+        await page.getByRole("link", { name: link, exact: true }).click();
+        await page.getByRole("heading", { level: 1 }).waitFor(WAIT);
+        expect(await page.getByText(control).count(), `${link}: ${control}`).toBe(0);
+        expect(await page.getByRole("button", { name: /Revoke|Delete|Unlock/ }).count()).toBe(0);
+      }
+      await page.close();
+    },
+    FLOW_TIMEOUT,
+  );
+
+  it("has no serious or critical accessibility violation on any page", () => {
+    expect(visited.size).toBeGreaterThan(8);
+    const found = [...visited].flatMap(([page, list]) => list.map((v) => `${page}: ${v}`));
+    expect(found).toEqual([]);
+  });
+});
