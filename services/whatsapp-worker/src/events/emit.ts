@@ -1,6 +1,7 @@
 import { type EmitEventInput, emitEvent } from "@wagate/core";
 import type { Executor } from "@wagate/db";
 import type { Queue } from "bullmq";
+import type { Redis } from "ioredis";
 import type { WorkerContext } from "../context.js";
 
 type BulkJobs = Parameters<Queue["addBulk"]>[0];
@@ -19,16 +20,16 @@ export async function withEvents<T>(
   /** Runs after the commit and before the jobs are added (e.g. Redis state the row implies). */
   afterCommit?: (result: T) => Promise<void>,
 ): Promise<T> {
-  const jobs: BulkJobs = [];
+  const collected = collector(ctx);
   const result = await ctx.db.transaction((tx) =>
     work(tx, async (input) => {
-      await emitEvent(tx, collectInto(jobs), input);
+      await emitEvent(tx, collected.queue, input);
     }),
   );
   try {
     await afterCommit?.(result);
   } finally {
-    await enqueue(ctx, jobs);
+    await flush(ctx, collected);
   }
   return result;
 }
@@ -38,19 +39,56 @@ export async function withEvents<T>(
  * needed): safe to repeat after a failure, since nothing is written unless it all is.
  */
 export async function emitAlone(ctx: WorkerContext, input: EmitEventInput): Promise<void> {
-  const jobs: BulkJobs = [];
-  await emitEvent(ctx.db, collectInto(jobs), input);
-  await enqueue(ctx, jobs);
+  const collected = collector(ctx);
+  await emitEvent(ctx.db, collected.queue, input);
+  await flush(ctx, collected);
 }
 
-/** A stand-in queue whose `addBulk` (all `emitEvent` calls) only collects the jobs. */
-const collectInto = (jobs: BulkJobs) =>
-  ({
+interface Collected {
+  queue: Queue;
+  jobs: BulkJobs;
+  /** Live-feed messages (`publishLiveEventVia` inside `emitEvent`), published after commit. */
+  published: Array<[channel: string, message: string]>;
+}
+
+/**
+ * A stand-in for the webhook queue as `emitEvent` uses it: `addBulk` collects the delivery
+ * jobs and the client's `publish` collects the live-feed messages, so neither leaves the
+ * process before the rows they describe are committed.
+ */
+function collector(ctx: WorkerContext): Collected {
+  const jobs: BulkJobs = [];
+  const published: Collected["published"] = [];
+  const client = {
+    publish: async (channel: string, message: string) => {
+      published.push([channel, message]);
+      return 0;
+    },
+  };
+  const queue = {
+    opts: ctx.webhookQueue.opts,
+    client: Promise.resolve(client),
     addBulk: async (added: BulkJobs) => {
       jobs.push(...added);
       return [];
     },
-  }) as unknown as Queue;
+  } as unknown as Queue;
+  return { queue, jobs, published };
+}
+
+async function flush(ctx: WorkerContext, { jobs, published }: Collected): Promise<void> {
+  if (published.length > 0) {
+    try {
+      // BullMQ types its connection narrowly; every wagate queue runs over an ioredis client.
+      const client = (await ctx.webhookQueue.client) as unknown as Pick<Redis, "publish">;
+      await Promise.all(published.map(([channel, message]) => client.publish(channel, message)));
+    } catch (error) {
+      // The live feed is best effort (the admin monitor), never a reason to fail an event.
+      ctx.logger.debug({ err: error }, "live events not published");
+    }
+  }
+  await enqueue(ctx, jobs);
+}
 
 async function enqueue(ctx: WorkerContext, jobs: BulkJobs): Promise<void> {
   if (jobs.length > 0) {
