@@ -1,9 +1,15 @@
-import { parseJob, QUEUES, sessionControlJobSchema } from "@wagate/contracts";
+import {
+  logoutMarkerKey,
+  parseJob,
+  QUEUES,
+  sessionCommandChannel,
+  sessionControlJobSchema,
+} from "@wagate/contracts";
 import { whatsappSessionAuth, whatsappSessions } from "@wagate/db";
 import { Worker } from "bullmq";
 import { eq } from "drizzle-orm";
 import type { WorkerContext } from "../context.js";
-import { logoutMarkerKey, type SessionManager, sessionCommandChannel } from "./manager.js";
+import type { SessionManager } from "./manager.js";
 import { publishSessionStatus } from "./publish.js";
 
 /**

@@ -1,4 +1,4 @@
-import { QUEUES } from "@wagate/contracts";
+import { logoutMarkerKey, QUEUES, sessionCommandChannel } from "@wagate/contracts";
 import { closeQueue } from "@wagate/core";
 import { whatsappSessions } from "@wagate/db";
 import { Queue } from "bullmq";
@@ -9,12 +9,6 @@ import { SessionLease } from "./lease.js";
 import { retakeLostLease } from "./lease-retake.js";
 import { publishSessionStatus } from "./publish.js";
 import { SessionRuntime, type StopMode } from "./runtime.js";
-
-/** One channel for session commands that must reach the owner (`{sessionId, action}`). */
-export const sessionCommandChannel = (prefix: string) => `${prefix}:session-cmd`;
-/** Set while a logout is pending, so an owner that missed the command still forgets the auth. */
-export const logoutMarkerKey = (prefix: string, sessionId: string) =>
-  `${prefix}:session:${sessionId}:logout`;
 
 export type SessionCommand = { sessionId: string; action: "stop" | "logout" | "start" };
 

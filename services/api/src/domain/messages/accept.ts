@@ -1,5 +1,5 @@
-import type { MessageType } from "@wagate/contracts";
-import { refundQuota, transitionMessage } from "@wagate/core";
+import { MESSAGE_END_CODES, type MessageType } from "@wagate/contracts";
+import { endUnsent, refundQuota } from "@wagate/core";
 import { type MessageMedia, messages, newId } from "@wagate/db";
 import { and, eq, sql } from "drizzle-orm";
 import type { AccountPrincipal, AppDeps } from "../../lib/context.js";
@@ -205,20 +205,17 @@ export async function acceptMessage(
   } catch (error) {
     deps.logger.error({ err: error, messageId: row.id }, "send enqueue failed");
     metrics.enqueueFailures.inc();
-    const failed = await transitionMessage(deps.db, row.id, "failed", {
+    await endUnsent(deps, row, {
+      to: "failed",
       from: ["queued", "scheduled"],
-      set: {
-        errorCode: "enqueue_failed",
-        errorMessage: "the message could not be queued for sending",
-        quotaRefundedAt: now,
-        idempotencyKey: null,
+      error: {
+        code: MESSAGE_END_CODES.enqueueFailed,
+        message: "the message could not be queued for sending",
       },
+      releaseIdempotencyKey: true,
       now,
+      announce: (failed) => announceStatus(deps, failed, session),
     });
-    if (failed) {
-      await refund();
-      await announceStatus(deps, failed, session);
-    }
     throw new ApiError(
       "service_unavailable",
       "the message could not be queued; it was not sent, retry shortly",

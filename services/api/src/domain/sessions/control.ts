@@ -4,6 +4,7 @@ import {
   QUEUES,
   type SessionControlJob,
   sessionControlJobSchema,
+  sessionQrKey,
 } from "@wagate/contracts";
 import { newId, whatsappSessions } from "@wagate/db";
 import { and, count, eq, sql } from "drizzle-orm";
@@ -11,7 +12,6 @@ import type { AccountPrincipal, AppDeps } from "../../lib/context.js";
 import { ApiError, conflict } from "../../lib/errors.js";
 import { queueFor } from "../../lib/queues.js";
 import { findSession, requireSession, type SessionRow } from "./find.js";
-import { sessionQrKey } from "./keys.js";
 
 /**
  * Queues a command for the worker. The job id is `<action>-<sessionId>`, so repeated inits
