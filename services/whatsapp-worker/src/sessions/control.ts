@@ -1,3 +1,4 @@
+import type { SessionCommand } from "@wagate/contracts";
 import {
   logoutMarkerKey,
   parseJob,
@@ -43,7 +44,7 @@ export async function handleSessionControl(
       // Owned elsewhere: the owner reopens it if it failed.
       await ctx.redis.publish(
         sessionCommandChannel(ctx.redisPrefix),
-        JSON.stringify({ sessionId, action }),
+        JSON.stringify({ sessionId, action } satisfies SessionCommand),
       );
     } else {
       await manager.claim(sessionId);
@@ -64,7 +65,7 @@ export async function handleSessionControl(
   if (owner) {
     await ctx.redis.publish(
       sessionCommandChannel(ctx.redisPrefix),
-      JSON.stringify({ sessionId, action }),
+      JSON.stringify({ sessionId, action } satisfies SessionCommand),
     );
     return `${action}:forwarded`;
   }

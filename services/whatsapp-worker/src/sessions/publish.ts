@@ -1,4 +1,4 @@
-import type { SessionStatus } from "@wagate/contracts";
+import type { SessionEventMessage, SessionStatus } from "@wagate/contracts";
 import { sessionEventsChannel, sessionQrKey } from "@wagate/contracts";
 import { toSessionWire } from "@wagate/core";
 import { whatsappSessions } from "@wagate/db";
@@ -61,7 +61,7 @@ export async function publishSessionStatus(
           session_id: sessionId,
           ...toSessionWire(row),
           last_error: row.lastError,
-        }),
+        } satisfies SessionEventMessage),
       );
     },
   );
@@ -74,6 +74,11 @@ export async function publishQr(ctx: WorkerContext, sessionId: string, qr: strin
   await ctx.redis.set(sessionQrKey(ctx.redisPrefix, sessionId), body, "PX", ctx.options.qrTtlMs);
   await ctx.redis.publish(
     sessionEventsChannel(ctx.redisPrefix, sessionId),
-    JSON.stringify({ type: "qr", session_id: sessionId, qr, expires_at: expiresAt }),
+    JSON.stringify({
+      type: "qr",
+      session_id: sessionId,
+      qr,
+      expires_at: expiresAt,
+    } satisfies SessionEventMessage),
   );
 }
