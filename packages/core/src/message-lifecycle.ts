@@ -8,7 +8,7 @@ import {
 } from "@wagate/contracts";
 import { type Executor, messages } from "@wagate/db";
 import type { Queue } from "bullmq";
-import { and, eq, isNull, lte, or, type SQL } from "drizzle-orm";
+import { and, eq, isNull, lte, or, type SQL, sql } from "drizzle-orm";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { transitionMessage } from "./message-status.js";
@@ -25,6 +25,25 @@ import { refundQuota } from "./quota.js";
  */
 
 export type MessageRow = typeof messages.$inferSelect;
+
+/**
+ * Accepts an outbound message: inserts its row, `queued` (or `scheduled`). Returns null when
+ * a concurrent request with the same idempotency key inserted its row first.
+ */
+export async function insertAcceptedMessage(
+  db: Executor,
+  values: typeof messages.$inferInsert & { status: "queued" | "scheduled" },
+): Promise<MessageRow | null> {
+  const [row] = await db
+    .insert(messages)
+    .values(values)
+    .onConflictDoNothing({
+      target: [messages.userId, messages.idempotencyKey],
+      where: sql`idempotency_key is not null`,
+    })
+    .returning();
+  return row ?? null;
+}
 
 /** Queues the send of `messageId` on its session's send queue (validated payload, shared options). */
 export async function enqueueSendJob(

@@ -1,7 +1,7 @@
 import { MESSAGE_END_CODES, type MessageType } from "@wagate/contracts";
-import { endUnsent, refundQuota } from "@wagate/core";
+import { endUnsent, insertAcceptedMessage, refundQuota } from "@wagate/core";
 import { type MessageMedia, messages, newId } from "@wagate/db";
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { AccountPrincipal, AppDeps } from "../../lib/context.js";
 import { ApiError, conflict, validationFailed } from "../../lib/errors.js";
 import { checkQuota } from "../../lib/quota-headers.js";
@@ -142,37 +142,30 @@ export async function acceptMessage(
       day: quota.day,
     });
 
-  let row: MessageRow | undefined;
+  let row: MessageRow | null;
   try {
-    [row] = await deps.db
-      .insert(messages)
-      .values({
-        id: newId("message", now.getTime()),
-        userId: account.userId,
-        sessionId: session.id,
-        apiKeyId: account.keyId,
-        mode: account.mode,
-        direction: "outbound",
-        recipient,
-        type: request.type,
-        content: request.content,
-        sensitive: request.sensitive ?? false,
-        media: request.media,
-        replyTo: request.replyTo ?? null,
-        status: scheduled ? "scheduled" : "queued",
-        idempotencyKey: idempotencyKey ?? null,
-        requestHash: idempotencyKey ? fingerprint : null,
-        quotaDay: quota.day,
-        scheduledAt: scheduled ? request.sendAt : null,
-        queuedAt: scheduled ? null : now,
-        createdAt: now,
-        updatedAt: now,
-      })
-      .onConflictDoNothing({
-        target: [messages.userId, messages.idempotencyKey],
-        where: sql`idempotency_key is not null`,
-      })
-      .returning();
+    row = await insertAcceptedMessage(deps.db, {
+      id: newId("message", now.getTime()),
+      userId: account.userId,
+      sessionId: session.id,
+      apiKeyId: account.keyId,
+      mode: account.mode,
+      direction: "outbound",
+      recipient,
+      type: request.type,
+      content: request.content,
+      sensitive: request.sensitive ?? false,
+      media: request.media,
+      replyTo: request.replyTo ?? null,
+      status: scheduled ? "scheduled" : "queued",
+      idempotencyKey: idempotencyKey ?? null,
+      requestHash: idempotencyKey ? fingerprint : null,
+      quotaDay: quota.day,
+      scheduledAt: scheduled ? request.sendAt : null,
+      queuedAt: scheduled ? null : now,
+      createdAt: now,
+      updatedAt: now,
+    });
   } catch (error) {
     await refund();
     throw error;
