@@ -66,3 +66,13 @@ export const SEND_ERROR_CODES = [
   "attempts_exhausted",
 ] as const;
 export type SendErrorCode = (typeof SEND_ERROR_CODES)[number];
+
+/**
+ * Codes of messages ended by wagate itself rather than by a send attempt: the API could not
+ * queue the send (`enqueue_failed`), or the message's session was deleted first
+ * (`session_deleted`, set by the scheduler's reconcile).
+ */
+export const MESSAGE_END_CODES = {
+  enqueueFailed: "enqueue_failed",
+  sessionDeleted: "session_deleted",
+} as const;

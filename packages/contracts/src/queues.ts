@@ -43,6 +43,19 @@ export const JOB_NAMES = {
   webhookDeliver: "deliver",
 } as const;
 
+/**
+ * Options of every send job, whoever adds it (the API on accept, the scheduler's reconcile):
+ * `jobId = messageId`, so a re-enqueue never duplicates a send; a later send is a delayed
+ * job; BullMQ attempts stay at 1 (the worker retries by itself, counting in the row);
+ * completed jobs are removed, failed ones kept a week.
+ */
+export const sendJobOptions = (messageId: string, delayMs = 0) => ({
+  jobId: messageId,
+  ...(delayMs > 0 ? { delay: delayMs } : {}),
+  removeOnComplete: true as const,
+  removeOnFail: { age: 7 * 24 * 3600 },
+});
+
 /** Validates a job payload, naming the queue in the error so a bad producer is easy to find. */
 export function parseJob<T extends z.ZodType>(queue: string, schema: T, data: unknown): z.infer<T> {
   const result = schema.safeParse(data);

@@ -8,7 +8,6 @@ export type {
 export * from "./env.js";
 export { aggregateUsageDay } from "./jobs/aggregate-usage.js";
 export { getJob, JOB_NAMES_LIST, JOBS } from "./jobs/index.js";
-export { sendJobOptions } from "./jobs/reconcile-messages.js";
 export { jobLockKey, withJobLock } from "./lock.js";
 export { createSchedulerMetrics, type SchedulerMetrics } from "./metrics.js";
 export { redisSentinelKey } from "./redis-watch.js";

@@ -1,10 +1,10 @@
+import { sessionQrKey as qrKey, sessionEventsChannel } from "@wagate/contracts";
 import { quotaKey } from "@wagate/core";
 import { messages, newId, webhookDeliveries, webhooks } from "@wagate/db";
 import { useTestEnv } from "@wagate/testkit";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { simulatedPhoneNumber } from "../src/drivers/simulator.js";
-import { qrKey, sessionEventsChannel } from "../src/sessions/publish.js";
 import {
   enqueueTexts,
   harness,

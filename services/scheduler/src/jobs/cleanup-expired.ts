@@ -1,11 +1,8 @@
+import { sessionLeaseKey } from "@wagate/contracts";
 import { whatsappSessions } from "@wagate/db";
 import { and, eq, isNotNull, sql } from "drizzle-orm";
 import { addDays, type JobContext, type JobDefinition } from "../context.js";
 import { deleteBatch, inBatches } from "./prune-logs.js";
-
-/** The Redis key of a session's lease (owned by the worker, see docs/internals.md). */
-export const sessionLeaseKey = (prefix: string, sessionId: string) =>
-  `${prefix}:lease:session:${sessionId}`;
 
 /**
  * Clears the operator-facing lease mirror (`owner_worker_id`, `lease_expires_at`) of

@@ -1,27 +1,19 @@
-import { JOB_NAMES, type SendJob, sendQueueName } from "@wagate/contracts";
 import {
+  MESSAGE_END_CODES,
+  parseLeaseValue,
+  sendQueueName,
+  sessionLeaseKey,
+} from "@wagate/contracts";
+import {
+  announceMessageStatus,
   emitEvent,
-  refundQuota,
+  endUnsent,
+  enqueueSendJob,
   requeueStalledWebhookDeliveries,
-  toMessageWire,
-  transitionMessage,
 } from "@wagate/core";
 import { messages } from "@wagate/db";
 import { and, asc, eq, gt, inArray, isNull, lt } from "drizzle-orm";
 import type { JobContext, JobDefinition } from "../context.js";
-import { sessionLeaseKey } from "./cleanup-expired.js";
-
-/**
- * Options of a send job the scheduler (re-)enqueues: the same as the API's
- * (`services/api/src/domain/messages/enqueue.ts`): jobId = messageId, BullMQ attempts 1 (the
- * worker retries by itself), completed jobs removed, failed ones kept a week.
- */
-export const sendJobOptions = (messageId: string, delayMs = 0) => ({
-  jobId: messageId,
-  ...(delayMs > 0 ? { delay: delayMs } : {}),
-  removeOnComplete: true,
-  removeOnFail: { age: 7 * 24 * 3600 },
-});
 
 type PendingRow = {
   id: string;
@@ -105,9 +97,8 @@ async function requeueMissing(
       // job holds the id, so it goes first.
       if (state === "finished") await queue.remove(row.id);
       const delay = row.scheduledAt ? row.scheduledAt.getTime() - now.getTime() : 0;
-      const data: SendJob = { messageId: row.id };
       // Added with jobId = messageId: if the job reappeared meanwhile, BullMQ keeps the one.
-      await queue.add(JOB_NAMES.send, data, sendJobOptions(row.id, delay));
+      await enqueueSendJob(queue, { messageId: row.id, delayMs: delay });
       requeued += 1;
       ctx.logger.info(
         { messageId: row.id, queue: sendQueueName(row.sessionId!), status, job: state },
@@ -144,7 +135,7 @@ async function requeueStalledSending(ctx: JobContext, now: Date, timeoutSeconds:
   for (const row of rows) {
     if (!row.sessionId) continue;
     const lease = await ctx.redis.get(sessionLeaseKey(ctx.redisPrefix, row.sessionId));
-    const leaseToken = lease ? Number(lease.split("|")[1]) : null;
+    const leaseToken = lease ? (parseLeaseValue(lease)?.token ?? null) : null;
     if (lease && (row.sendToken === null || leaseToken === row.sendToken)) continue;
     const queue = ctx.sendQueue(row.sessionId);
     const job = await queue.getJob(row.id);
@@ -153,8 +144,7 @@ async function requeueStalledSending(ctx: JobContext, now: Date, timeoutSeconds:
       if (state !== "completed" && state !== "failed") continue; // Waiting, delayed or active.
       await job.remove();
     }
-    const data: SendJob = { messageId: row.id };
-    await queue.add(JOB_NAMES.send, data, sendJobOptions(row.id));
+    await enqueueSendJob(queue, { messageId: row.id });
     requeued += 1;
     ctx.logger.warn(
       { messageId: row.id, sessionId: row.sessionId },
@@ -185,36 +175,27 @@ async function failOrphans(ctx: JobContext, now: Date) {
     .limit(ctx.settings.RECONCILE_BATCH_SIZE);
   let failed = 0;
   for (const row of rows) {
-    const refund = row.quotaDay !== null && row.quotaRefundedAt === null;
-    const moved = await transitionMessage(ctx.db, row.id, "failed", {
+    const moved = await endUnsent(ctx, row, {
+      to: "failed",
       from: [row.status],
-      where: and(isNull(messages.sessionId), refund ? isNull(messages.quotaRefundedAt) : undefined),
-      set: {
-        errorCode: "session_deleted",
-        errorMessage: "the session of this message was deleted before it was sent",
-        ...(refund ? { quotaRefundedAt: now } : {}),
+      where: isNull(messages.sessionId),
+      error: {
+        code: MESSAGE_END_CODES.sessionDeleted,
+        message: "the session of this message was deleted before it was sent",
       },
       now,
+      announce: (ended) =>
+        announceMessageStatus(
+          {
+            logger: ctx.logger,
+            now,
+            emit: (input) => emitEvent(ctx.db, ctx.webhookQueue(), input),
+          },
+          ended,
+          null,
+        ),
     });
-    if (!moved) continue;
-    failed += 1;
-    try {
-      await emitEvent(ctx.db, ctx.webhookQueue(), {
-        userId: moved.userId,
-        type: "message.status",
-        data: toMessageWire(moved, null),
-        now,
-      });
-    } catch (error) {
-      ctx.logger.warn({ err: error, messageId: moved.id }, "message.status webhook not queued");
-    }
-    if (refund) {
-      await refundQuota(ctx.redis, ctx.redisPrefix, {
-        userId: row.userId,
-        mode: row.mode,
-        day: row.quotaDay!,
-      });
-    }
+    if (moved) failed += 1;
   }
   return { failed };
 }

@@ -1,3 +1,4 @@
+import { parkedEventsKey } from "@wagate/contracts";
 import type { WorkerContext } from "../context.js";
 import type { DriverAck, InboundMessage } from "../drivers/types.js";
 import { databaseAnswers, MAX_FAILURES_WHILE_DB_UP, retryDelay, sleep } from "./retry.js";
@@ -10,9 +11,6 @@ export type DriverEvent =
 /** Most events parked per session in Redis, and in memory while Redis refuses them too. */
 export const PARKED_MAX = 10_000;
 export const MEMORY_MAX = 1_000;
-
-export const parkedEventsKey = (prefix: string, sessionId: string) =>
-  `${prefix}:session:${sessionId}:parked-events`;
 
 const encode = (event: DriverEvent) => JSON.stringify(event);
 

@@ -1,8 +1,14 @@
 import { type MessageStatus, parseJob, sendJobSchema } from "@wagate/contracts";
-import { refundQuota, toMessageWire, transitionMessage } from "@wagate/core";
+import {
+  announceMessageStatus,
+  claimMessage,
+  endUnsent,
+  recordMessageSent,
+  restoreAttempts,
+} from "@wagate/core";
 import { messages } from "@wagate/db";
 import { DelayedError, type Job } from "bullmq";
-import { and, eq, isNull, lte, or } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import type { WorkerContext } from "../context.js";
 import { SendError, type WhatsAppDriver } from "../drivers/types.js";
 import { emitAlone } from "../events/emit.js";
@@ -40,7 +46,7 @@ export function retryDelayMs(baseMs: number, attempt: number, random = Math.rand
 }
 
 /**
- * Emits `message.status` for a row `transitionMessage` returned, and counts it. The event is
+ * Emits `message.status` for a row a lifecycle verb returned, and counts it. The event is
  * retried while Postgres does not answer (the status change is already committed); a
  * failure with the database answering is logged, never fails the send.
  */
@@ -48,21 +54,15 @@ export async function announceStatus(ctx: WorkerContext, session: SendSession, r
   if (row.status !== "sending") {
     ctx.metrics.messages.inc({ status: row.status, error_code: row.errorCode ?? "" });
   }
-  try {
-    await untilDatabaseAnswers(
-      ctx,
-      () =>
-        emitAlone(ctx, {
-          userId: row.userId,
-          type: "message.status",
-          data: toMessageWire(row, session.wire()),
-          now: ctx.now(),
-        }),
-      session.signal,
-    );
-  } catch (error) {
-    ctx.logger.warn({ err: error, messageId: row.id }, "message.status webhook not queued");
-  }
+  await announceMessageStatus(
+    {
+      logger: ctx.logger,
+      now: ctx.now(),
+      emit: (input) => untilDatabaseAnswers(ctx, () => emitAlone(ctx, input), session.signal),
+    },
+    row,
+    session.wire(),
+  );
 }
 
 /**
@@ -112,11 +112,10 @@ export async function processSendJob(
   }
 
   const attempt = row.attempts + 1;
-  const claimed = await transitionMessage(ctx.db, row.id, "sending", {
+  const claimed = await claimMessage(ctx.db, row.id, {
     from: SENDABLE,
-    set: { sendToken: session.token, attempts: attempt },
-    // A stale owner (older token) cannot take a row a newer owner already holds.
-    where: or(isNull(messages.sendToken), lte(messages.sendToken, session.token)),
+    token: session.token,
+    attempts: attempt,
     now,
   });
   if (!claimed) return "skipped:raced";
@@ -172,7 +171,7 @@ export async function processSendJob(
       // WhatsApp pushes back: pause the whole session; this try does not count as an attempt.
       const pauseMs = failure.retryAfterMs ?? ctx.options.pacing.rateLimitPauseMs;
       session.pacer.pause(pauseMs);
-      await ctx.db.update(messages).set({ attempts: row.attempts }).where(eq(messages.id, row.id));
+      await restoreAttempts(ctx.db, row);
       ctx.logger.warn(
         { sessionId: session.sessionId, pauseMs },
         "rate limited by WhatsApp; session paused",
@@ -204,9 +203,6 @@ export async function processSendJob(
   }
 }
 
-/** A sensitive body (an OTP) is kept only until WhatsApp has it or the send has failed. */
-const forgetSecret = (row: MessageRow) => (row.sensitive ? { content: null } : {});
-
 async function recordSent(
   ctx: WorkerContext,
   session: SendSession,
@@ -215,12 +211,7 @@ async function recordSent(
   token: number | null,
 ): Promise<string> {
   const now = ctx.now();
-  const sent = await transitionMessage(ctx.db, row.id, "sent", {
-    from: ["sending"],
-    set: { waMessageId, errorCode: null, errorMessage: null, ...forgetSecret(row) },
-    where: token === null ? isNull(messages.sendToken) : eq(messages.sendToken, token),
-    now,
-  });
+  const sent = await recordMessageSent(ctx.db, row, { waMessageId, token, now });
   if (!sent) {
     ctx.logger.warn(
       { messageId: row.id },
@@ -249,28 +240,15 @@ async function failMessage(
   code: string,
   message: string,
 ): Promise<void> {
-  const now = ctx.now();
-  const refund = row.quotaDay !== null && row.quotaRefundedAt === null;
-  const failed = await transitionMessage(ctx.db, row.id, "failed", {
+  await endUnsent(ctx, row, {
+    to: "failed",
     from: SENDABLE,
-    set: {
-      errorCode: code,
-      errorMessage: message,
-      ...(refund ? { quotaRefundedAt: now } : {}),
-      ...forgetSecret(row),
-    },
-    where: and(eq(messages.sendToken, session.token), isNull(messages.quotaRefundedAt)),
-    now,
+    error: { code, message },
+    forgetSecret: true,
+    where: eq(messages.sendToken, session.token),
+    now: ctx.now(),
+    announce: (failed) => announceStatus(ctx, session, failed),
   });
-  if (!failed) return;
-  if (refund && row.quotaDay) {
-    await refundQuota(ctx.redis, ctx.redisPrefix, {
-      userId: row.userId,
-      mode: row.mode,
-      day: row.quotaDay,
-    }).catch((error) => ctx.logger.error({ err: error, messageId: row.id }, "quota refund failed"));
-  }
-  await announceStatus(ctx, session, failed);
 }
 
 /**

@@ -1,9 +1,16 @@
-import { parseJob, QUEUES, sessionControlJobSchema } from "@wagate/contracts";
+import type { SessionCommand } from "@wagate/contracts";
+import {
+  logoutMarkerKey,
+  parseJob,
+  QUEUES,
+  sessionCommandChannel,
+  sessionControlJobSchema,
+} from "@wagate/contracts";
 import { whatsappSessionAuth, whatsappSessions } from "@wagate/db";
 import { Worker } from "bullmq";
 import { eq } from "drizzle-orm";
 import type { WorkerContext } from "../context.js";
-import { logoutMarkerKey, type SessionManager, sessionCommandChannel } from "./manager.js";
+import type { SessionManager } from "./manager.js";
 import { publishSessionStatus } from "./publish.js";
 
 /**
@@ -37,7 +44,7 @@ export async function handleSessionControl(
       // Owned elsewhere: the owner reopens it if it failed.
       await ctx.redis.publish(
         sessionCommandChannel(ctx.redisPrefix),
-        JSON.stringify({ sessionId, action }),
+        JSON.stringify({ sessionId, action } satisfies SessionCommand),
       );
     } else {
       await manager.claim(sessionId);
@@ -58,7 +65,7 @@ export async function handleSessionControl(
   if (owner) {
     await ctx.redis.publish(
       sessionCommandChannel(ctx.redisPrefix),
-      JSON.stringify({ sessionId, action }),
+      JSON.stringify({ sessionId, action } satisfies SessionCommand),
     );
     return `${action}:forwarded`;
   }

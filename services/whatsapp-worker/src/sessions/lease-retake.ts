@@ -1,3 +1,4 @@
+import { leaseValue, sessionFenceKey, sessionLeaseKey } from "@wagate/contracts";
 import type { Redis } from "ioredis";
 
 // Take the lease back under the SAME token, only when nobody holds it and no newer token was
@@ -29,9 +30,9 @@ export async function retakeLostLease(
   const taken = (await redis.eval(
     RETAKE,
     2,
-    `${prefix}:lease:session:${sessionId}`,
-    `${prefix}:lease:fence:${sessionId}`,
-    `${lease.workerId}|${token}`,
+    sessionLeaseKey(prefix, sessionId),
+    sessionFenceKey(prefix, sessionId),
+    leaseValue(lease.workerId, token),
     String(lease.ttlMs),
     String(token),
   )) as number;

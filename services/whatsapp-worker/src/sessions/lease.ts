@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
+import { leaseValue, sessionFenceKey, sessionLeaseKey } from "@wagate/contracts";
 import type { Redis } from "ioredis";
 
 /** A process's identity in leases and on session rows: host, pid and a random suffix. */
@@ -42,9 +43,9 @@ export class SessionLease {
     readonly ttlMs: number,
   ) {}
 
-  private key = (sessionId: string) => `${this.prefix}:lease:session:${sessionId}`;
-  private fenceKey = (sessionId: string) => `${this.prefix}:lease:fence:${sessionId}`;
-  private value = (token: number) => `${this.workerId}|${token}`;
+  private key = (sessionId: string) => sessionLeaseKey(this.prefix, sessionId);
+  private fenceKey = (sessionId: string) => sessionFenceKey(this.prefix, sessionId);
+  private value = (token: number) => leaseValue(this.workerId, token);
 
   /**
    * The fencing token when the lease was free and is now ours; null when someone holds it.

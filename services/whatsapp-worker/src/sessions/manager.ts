@@ -1,4 +1,10 @@
-import { QUEUES } from "@wagate/contracts";
+import {
+  logoutMarkerKey,
+  QUEUES,
+  type SessionCommand,
+  sessionCommandChannel,
+  sessionCommandSchema,
+} from "@wagate/contracts";
 import { closeQueue } from "@wagate/core";
 import { whatsappSessions } from "@wagate/db";
 import { Queue } from "bullmq";
@@ -9,14 +15,6 @@ import { SessionLease } from "./lease.js";
 import { retakeLostLease } from "./lease-retake.js";
 import { publishSessionStatus } from "./publish.js";
 import { SessionRuntime, type StopMode } from "./runtime.js";
-
-/** One channel for session commands that must reach the owner (`{sessionId, action}`). */
-export const sessionCommandChannel = (prefix: string) => `${prefix}:session-cmd`;
-/** Set while a logout is pending, so an owner that missed the command still forgets the auth. */
-export const logoutMarkerKey = (prefix: string, sessionId: string) =>
-  `${prefix}:session:${sessionId}:logout`;
-
-export type SessionCommand = { sessionId: string; action: "stop" | "logout" | "start" };
 
 /**
  * Owns sessions for this process: claims running sessions nobody holds (up to
@@ -56,7 +54,7 @@ export class SessionManager {
     this.subscriber.on("message", (_channel, body: string) => {
       let command: SessionCommand;
       try {
-        command = JSON.parse(body) as SessionCommand;
+        command = sessionCommandSchema.parse(JSON.parse(body));
       } catch {
         return;
       }

@@ -1,13 +1,10 @@
-import type { SessionStatus } from "@wagate/contracts";
+import type { SessionEventMessage, SessionStatus } from "@wagate/contracts";
+import { sessionEventsChannel, sessionQrKey } from "@wagate/contracts";
 import { toSessionWire } from "@wagate/core";
 import { whatsappSessions } from "@wagate/db";
 import { eq } from "drizzle-orm";
 import type { WorkerContext } from "../context.js";
 import { withEvents } from "../events/emit.js";
-
-export const qrKey = (prefix: string, sessionId: string) => `${prefix}:session:${sessionId}:qr`;
-export const sessionEventsChannel = (prefix: string, sessionId: string) =>
-  `${prefix}:session-events:${sessionId}`;
 
 export interface StatusChange {
   phoneNumber?: string | null;
@@ -56,7 +53,7 @@ export async function publishSessionStatus(
     // Redis follows the row at once; the webhook job is queued after the pub/sub message.
     async (row) => {
       if (!row) return;
-      if (status !== "qr") await ctx.redis.del(qrKey(ctx.redisPrefix, sessionId));
+      if (status !== "qr") await ctx.redis.del(sessionQrKey(ctx.redisPrefix, sessionId));
       await ctx.redis.publish(
         sessionEventsChannel(ctx.redisPrefix, sessionId),
         JSON.stringify({
@@ -64,7 +61,7 @@ export async function publishSessionStatus(
           session_id: sessionId,
           ...toSessionWire(row),
           last_error: row.lastError,
-        }),
+        } satisfies SessionEventMessage),
       );
     },
   );
@@ -74,9 +71,14 @@ export async function publishSessionStatus(
 export async function publishQr(ctx: WorkerContext, sessionId: string, qr: string): Promise<void> {
   const expiresAt = new Date(ctx.now().getTime() + ctx.options.qrTtlMs).toISOString();
   const body = JSON.stringify({ qr, expires_at: expiresAt });
-  await ctx.redis.set(qrKey(ctx.redisPrefix, sessionId), body, "PX", ctx.options.qrTtlMs);
+  await ctx.redis.set(sessionQrKey(ctx.redisPrefix, sessionId), body, "PX", ctx.options.qrTtlMs);
   await ctx.redis.publish(
     sessionEventsChannel(ctx.redisPrefix, sessionId),
-    JSON.stringify({ type: "qr", session_id: sessionId, qr, expires_at: expiresAt }),
+    JSON.stringify({
+      type: "qr",
+      session_id: sessionId,
+      qr,
+      expires_at: expiresAt,
+    } satisfies SessionEventMessage),
   );
 }

@@ -1,4 +1,4 @@
-import { toMessageWire, transitionMessage } from "@wagate/core";
+import { applyMessageAck, toMessageWire } from "@wagate/core";
 import { messages, newId } from "@wagate/db";
 import { and, eq, sql } from "drizzle-orm";
 import type { WorkerContext } from "../context.js";
@@ -97,17 +97,12 @@ export class AckApplier {
   private async transition(messageId: string, ack: DriverAck, sentAt: Date | null) {
     const { status, at } = ack;
     const moved = await withEvents(this.ctx, async (tx, emit) => {
-      const row =
-        status === "failed"
-          ? await transitionMessage(tx, messageId, "failed", {
-              from: ["sending", "sent"],
-              set: {
-                errorCode: "send_failed",
-                errorMessage: "WhatsApp reported an error for this message",
-              },
-              now: at,
-            })
-          : await transitionMessage(tx, messageId, status as "delivered" | "read", { now: at });
+      const row = await applyMessageAck(
+        tx,
+        messageId,
+        status as "delivered" | "read" | "failed",
+        at,
+      );
       if (row) {
         await emit({
           userId: row.userId,

@@ -1,7 +1,7 @@
-import type { MessageType } from "@wagate/contracts";
-import { refundQuota, transitionMessage } from "@wagate/core";
+import { MESSAGE_END_CODES, type MessageType } from "@wagate/contracts";
+import { endUnsent, insertAcceptedMessage, refundQuota } from "@wagate/core";
 import { type MessageMedia, messages, newId } from "@wagate/db";
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { AccountPrincipal, AppDeps } from "../../lib/context.js";
 import { ApiError, conflict, validationFailed } from "../../lib/errors.js";
 import { checkQuota } from "../../lib/quota-headers.js";
@@ -142,37 +142,30 @@ export async function acceptMessage(
       day: quota.day,
     });
 
-  let row: MessageRow | undefined;
+  let row: MessageRow | null;
   try {
-    [row] = await deps.db
-      .insert(messages)
-      .values({
-        id: newId("message", now.getTime()),
-        userId: account.userId,
-        sessionId: session.id,
-        apiKeyId: account.keyId,
-        mode: account.mode,
-        direction: "outbound",
-        recipient,
-        type: request.type,
-        content: request.content,
-        sensitive: request.sensitive ?? false,
-        media: request.media,
-        replyTo: request.replyTo ?? null,
-        status: scheduled ? "scheduled" : "queued",
-        idempotencyKey: idempotencyKey ?? null,
-        requestHash: idempotencyKey ? fingerprint : null,
-        quotaDay: quota.day,
-        scheduledAt: scheduled ? request.sendAt : null,
-        queuedAt: scheduled ? null : now,
-        createdAt: now,
-        updatedAt: now,
-      })
-      .onConflictDoNothing({
-        target: [messages.userId, messages.idempotencyKey],
-        where: sql`idempotency_key is not null`,
-      })
-      .returning();
+    row = await insertAcceptedMessage(deps.db, {
+      id: newId("message", now.getTime()),
+      userId: account.userId,
+      sessionId: session.id,
+      apiKeyId: account.keyId,
+      mode: account.mode,
+      direction: "outbound",
+      recipient,
+      type: request.type,
+      content: request.content,
+      sensitive: request.sensitive ?? false,
+      media: request.media,
+      replyTo: request.replyTo ?? null,
+      status: scheduled ? "scheduled" : "queued",
+      idempotencyKey: idempotencyKey ?? null,
+      requestHash: idempotencyKey ? fingerprint : null,
+      quotaDay: quota.day,
+      scheduledAt: scheduled ? request.sendAt : null,
+      queuedAt: scheduled ? null : now,
+      createdAt: now,
+      updatedAt: now,
+    });
   } catch (error) {
     await refund();
     throw error;
@@ -205,20 +198,17 @@ export async function acceptMessage(
   } catch (error) {
     deps.logger.error({ err: error, messageId: row.id }, "send enqueue failed");
     metrics.enqueueFailures.inc();
-    const failed = await transitionMessage(deps.db, row.id, "failed", {
+    await endUnsent(deps, row, {
+      to: "failed",
       from: ["queued", "scheduled"],
-      set: {
-        errorCode: "enqueue_failed",
-        errorMessage: "the message could not be queued for sending",
-        quotaRefundedAt: now,
-        idempotencyKey: null,
+      error: {
+        code: MESSAGE_END_CODES.enqueueFailed,
+        message: "the message could not be queued for sending",
       },
+      releaseIdempotencyKey: true,
       now,
+      announce: (failed) => announceStatus(deps, failed, session),
     });
-    if (failed) {
-      await refund();
-      await announceStatus(deps, failed, session);
-    }
     throw new ApiError(
       "service_unavailable",
       "the message could not be queued; it was not sent, retry shortly",

@@ -1,29 +1,26 @@
 import { QUEUES } from "@wagate/contracts";
-import { emitEvent, type MessageWireSession, toMessageWire } from "@wagate/core";
+import { announceMessageStatus, emitEvent, type MessageWireSession } from "@wagate/core";
 import type { messages } from "@wagate/db";
 import type { AppDeps } from "../../lib/context.js";
 import { queueFor } from "../../lib/queues.js";
 
 /**
  * Emits `message.status` for a status change the API made (cancel, enqueue failure) and
- * returns the wire object. A webhook that cannot be queued is logged and never fails the
- * request: the change itself is committed.
+ * returns the wire object, with the lifecycle's `announceMessageStatus`: a webhook that
+ * cannot be queued is logged and never fails the request.
  */
-export async function announceStatus(
+export function announceStatus(
   deps: AppDeps,
   row: typeof messages.$inferSelect,
   session: MessageWireSession | null,
 ) {
-  const data = toMessageWire(row, session);
-  try {
-    await emitEvent(deps.db, queueFor(deps, QUEUES.webhooks), {
-      userId: row.userId,
-      type: "message.status",
-      data,
+  return announceMessageStatus(
+    {
+      logger: deps.logger,
       now: deps.now(),
-    });
-  } catch (err) {
-    deps.logger.warn({ err, messageId: row.id }, "message.status webhook not queued");
-  }
-  return data;
+      emit: (input) => emitEvent(deps.db, queueFor(deps, QUEUES.webhooks), input),
+    },
+    row,
+    session,
+  );
 }

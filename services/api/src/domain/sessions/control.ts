@@ -4,6 +4,8 @@ import {
   QUEUES,
   type SessionControlJob,
   sessionControlJobSchema,
+  sessionEventsChannel,
+  sessionQrKey,
 } from "@wagate/contracts";
 import { newId, whatsappSessions } from "@wagate/db";
 import { and, count, eq, sql } from "drizzle-orm";
@@ -12,7 +14,6 @@ import { ApiError, conflict } from "../../lib/errors.js";
 import { queueFor } from "../../lib/queues.js";
 import { subscribeChannel } from "./events.js";
 import { findSession, requireSession, type SessionRow } from "./find.js";
-import { sessionEventsChannel, sessionQrKey } from "./keys.js";
 
 /**
  * Queues a command for the worker. The job id is `<action>-<sessionId>`, so repeated inits

@@ -1,13 +1,3 @@
-/**
- * Where the worker publishes a session's live state for the API (docs/internals.md
- * "Messages and the send pipeline"): the current QR as JSON `{qr, expires_at}` under a key,
- * and status/QR changes as JSON messages on a pub/sub channel.
- */
-export const sessionQrKey = (prefix: string, sessionId: string) =>
-  `${prefix}:session:${sessionId}:qr`;
-export const sessionEventsChannel = (prefix: string, sessionId: string) =>
-  `${prefix}:session-events:${sessionId}`;
-
 /** The session used when a request names none. */
 export const DEFAULT_SESSION_NAME = "default";
 /** Session names: short, URL- and log-safe. */

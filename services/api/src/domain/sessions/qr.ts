@@ -1,8 +1,8 @@
+import { sessionQrKey } from "@wagate/contracts";
 import QRCode from "qrcode";
 import type { AppDeps } from "../../lib/context.js";
 import { conflict } from "../../lib/errors.js";
 import type { SessionRow } from "./find.js";
-import { sessionQrKey } from "./keys.js";
 
 export interface CurrentQr {
   /** The raw pairing string WhatsApp encodes in the QR. */

@@ -1,5 +1,5 @@
 import { QUEUES } from "@wagate/contracts";
-import { quotaUsed, transitionMessage } from "@wagate/core";
+import { quotaUsed } from "@wagate/core";
 import { messages, newId, webhookDeliveries, webhooks } from "@wagate/db";
 import { Queue } from "bullmq";
 import { eq } from "drizzle-orm";
@@ -23,7 +23,11 @@ describe("GET /messages", () => {
     const m1 = await sendText(a.headers, { to: TO, text: "one" });
     const m2 = await sendText(a.headers, { to: "+213551234567", text: "two" });
     const m3 = await sendText(a.headers, { to: TO, text: "three" });
-    await transitionMessage(t.deps.db, m2.id, "sent");
+    // A fixture: the worker would record this through the lifecycle.
+    await t.deps.db
+      .update(messages)
+      .set({ status: "sent", sentAt: new Date() })
+      .where(eq(messages.id, m2.id));
     const inboundId = newId("message");
     await t.deps.db.insert(messages).values({
       id: inboundId,
@@ -161,7 +165,10 @@ describe("DELETE /messages/{id}", () => {
   it("refuses with 409 once the worker has taken the message", async () => {
     const a = await accountWithSession(t);
     const m = await sendText(a.headers, { to: TO, text: "now" });
-    await transitionMessage(t.deps.db, m.id, "sending");
+    await t.deps.db
+      .update(messages)
+      .set({ status: "sending", sendingAt: new Date() })
+      .where(eq(messages.id, m.id));
     const res = await send(t, "DELETE", `/api/v1/messages/${m.id}`, a.headers);
     expect(res.status).toBe(409);
     expect((await readBody(res)).error.details).toEqual({ status: "sending" });

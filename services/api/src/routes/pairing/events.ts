@@ -1,7 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { SESSION_STATUSES, type SessionStatus } from "@wagate/contracts";
+import { SESSION_STATUSES, type SessionStatus, sessionEventsChannel } from "@wagate/contracts";
 import { markPairingLinkUsed, openPairingLink } from "../../domain/pairing/links.js";
-import { sessionEventsChannel } from "../../domain/sessions/keys.js";
 import { qrDataUrl, readCurrentQr } from "../../domain/sessions/qr.js";
 import type { AppEnv } from "../../lib/context.js";
 import { pickErrors } from "../../lib/openapi.js";

@@ -1,4 +1,4 @@
-import { QUEUES } from "@wagate/contracts";
+import { QUEUES, sessionEventsChannel, sessionQrKey } from "@wagate/contracts";
 import { auditLogs, pairingLinks, users, whatsappSessions } from "@wagate/db";
 import { Queue } from "bullmq";
 import { eq } from "drizzle-orm";
@@ -6,7 +6,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminHeaders, seedAccount, send, useTestApp } from "../../../test/harness.js";
 import { expectAdminRouteSecurity, readBody } from "../../../test/security.js";
 import { hashPairingToken } from "../../domain/pairing/token.js";
-import { sessionEventsChannel, sessionQrKey } from "../../domain/sessions/keys.js";
 
 const t = useTestApp({ TRUST_PROXY: "true" });
 let owner: Record<string, string>;

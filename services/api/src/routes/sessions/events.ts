@@ -1,7 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { sessionEventsChannel } from "@wagate/contracts";
 import { toSessionWire } from "@wagate/core";
 import { findSession, requireSession } from "../../domain/sessions/find.js";
-import { sessionEventsChannel } from "../../domain/sessions/keys.js";
 import { readCurrentQr } from "../../domain/sessions/qr.js";
 import type { AppEnv } from "../../lib/context.js";
 import { API_KEY_SECURITY, pickErrors } from "../../lib/openapi.js";

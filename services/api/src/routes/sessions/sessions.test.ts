@@ -1,5 +1,5 @@
 import type { AddressInfo } from "node:net";
-import { QUEUES } from "@wagate/contracts";
+import { QUEUES, sessionEventsChannel, sessionQrKey } from "@wagate/contracts";
 import { closeServer, listen } from "@wagate/core";
 import { whatsappSessions } from "@wagate/db";
 import { Queue } from "bullmq";
@@ -7,7 +7,6 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seedAccount, send, useTestApp } from "../../../test/harness.js";
 import { readBody } from "../../../test/security.js";
-import { sessionEventsChannel, sessionQrKey } from "../../domain/sessions/keys.js";
 
 const t = useTestApp();
 let control: Queue;

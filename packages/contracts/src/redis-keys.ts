@@ -1,0 +1,46 @@
+/**
+ * Every Redis key and pub/sub channel more than one process reads or writes, and the format
+ * of the session lease value. `prefix` is the deployment's `REDIS_PREFIX`.
+ */
+
+/** A session's current QR, JSON `{qr, expires_at}` (worker writes, API reads). */
+export const sessionQrKey = (prefix: string, sessionId: string) =>
+  `${prefix}:session:${sessionId}:qr`;
+
+/** Pub/sub channel of a session's status and QR changes (worker publishes, API streams). */
+export const sessionEventsChannel = (prefix: string, sessionId: string) =>
+  `${prefix}:session-events:${sessionId}`;
+
+/** Pub/sub channel of session commands that must reach the owner (`{sessionId, action}`). */
+export const sessionCommandChannel = (prefix: string) => `${prefix}:session-cmd`;
+
+/** Set while a logout is pending, so an owner that missed the command still forgets the auth. */
+export const logoutMarkerKey = (prefix: string, sessionId: string) =>
+  `${prefix}:session:${sessionId}:logout`;
+
+/** Driver events parked by a session's owner while Postgres is away (a Redis list). */
+export const parkedEventsKey = (prefix: string, sessionId: string) =>
+  `${prefix}:session:${sessionId}:parked-events`;
+
+/** A session's lease, valued `leaseValue(workerId, token)` (see `parseLeaseValue`). */
+export const sessionLeaseKey = (prefix: string, sessionId: string) =>
+  `${prefix}:lease:session:${sessionId}`;
+
+/** The fencing counter of a session's lease (INCR): every new owner gets a larger token. */
+export const sessionFenceKey = (prefix: string, sessionId: string) =>
+  `${prefix}:lease:fence:${sessionId}`;
+
+/** Separator of the lease value `<workerId>|<token>` (also spelled in the worker's Lua). */
+export const LEASE_VALUE_SEPARATOR = "|";
+
+export const leaseValue = (workerId: string, token: number) =>
+  `${workerId}${LEASE_VALUE_SEPARATOR}${token}`;
+
+/** The owner and fencing token of a lease value, or null when it is not one. */
+export function parseLeaseValue(value: string): { workerId: string; token: number } | null {
+  const at = value.lastIndexOf(LEASE_VALUE_SEPARATOR);
+  if (at <= 0) return null;
+  const token = Number(value.slice(at + 1));
+  if (!Number.isInteger(token)) return null;
+  return { workerId: value.slice(0, at), token };
+}
