@@ -19,7 +19,12 @@ export const userSnapshot = (row: UserRow) => ({
   is_active: row.isActive,
   max_messages_per_day: row.maxMessagesPerDay,
   max_sessions: row.maxSessions,
+  pacing: row.pacing ?? null,
 });
+
+/** Stored pacing overrides: an empty object is no override at all (null). */
+const storedPacing = (pacing: Record<string, number> | null) =>
+  pacing && Object.keys(pacing).length > 0 ? pacing : null;
 
 /** `%` and `_` typed by a user are literal characters, not wildcards. */
 const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
@@ -92,6 +97,8 @@ export interface UserFields {
   phone?: string | null;
   max_messages_per_day?: number;
   max_sessions?: number;
+  /** Pacing overrides (validated by the route's schema); null clears them. */
+  pacing?: Record<string, number> | null;
 }
 
 export async function createUser(
@@ -112,6 +119,7 @@ export async function createUser(
             ? { maxMessagesPerDay: input.max_messages_per_day }
             : {}),
           ...(input.max_sessions !== undefined ? { maxSessions: input.max_sessions } : {}),
+          ...(input.pacing !== undefined ? { pacing: storedPacing(input.pacing) } : {}),
         })
         .returning();
       await recordAdminAudit(tx, actor, {
@@ -151,6 +159,7 @@ export async function updateUser(
           ? { maxMessagesPerDay: input.max_messages_per_day }
           : {}),
         ...(input.max_sessions !== undefined ? { maxSessions: input.max_sessions } : {}),
+        ...(input.pacing !== undefined ? { pacing: storedPacing(input.pacing) } : {}),
         ...(input.is_active !== undefined ? { isActive: input.is_active } : {}),
       };
       // A PATCH naming no editable field changes nothing: the account as it is.
