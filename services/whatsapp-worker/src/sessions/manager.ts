@@ -5,6 +5,7 @@ import { Queue } from "bullmq";
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import type { Redis } from "ioredis";
 import type { WorkerContext } from "../context.js";
+import { PairingCodeError } from "../drivers/types.js";
 import { SessionLease } from "./lease.js";
 import { retakeLostLease } from "./lease-retake.js";
 import { publishSessionStatus } from "./publish.js";
@@ -16,7 +17,21 @@ export const sessionCommandChannel = (prefix: string) => `${prefix}:session-cmd`
 export const logoutMarkerKey = (prefix: string, sessionId: string) =>
   `${prefix}:session:${sessionId}:logout`;
 
+/** Where the owner answers a request sent on `session-cmd` with a `replyId` (JSON, once). */
+export const sessionReplyChannel = (prefix: string, replyId: string) =>
+  `${prefix}:session-reply:${replyId}`;
+
 export type SessionCommand = { sessionId: string; action: "stop" | "logout" | "start" };
+/** Asks the owner for a pairing code; it answers `{ok, code}` / `{ok:false, reason, message}`. */
+export type PairingCodeCommand = {
+  sessionId: string;
+  action: "pairing_code";
+  phone: string;
+  replyId: string;
+};
+/** The account's pacing changed: every owner re-reads it for that account's sessions. */
+export type PacingCommand = { action: "pacing"; userId: string };
+type ChannelCommand = SessionCommand | PairingCodeCommand | PacingCommand;
 
 /**
  * Owns sessions for this process: claims running sessions nobody holds (up to
@@ -54,10 +69,18 @@ export class SessionManager {
     this.claiming = true;
     this.subscriber = this.ctx.redis.duplicate();
     this.subscriber.on("message", (_channel, body: string) => {
-      let command: SessionCommand;
+      let command: ChannelCommand;
       try {
-        command = JSON.parse(body) as SessionCommand;
+        command = JSON.parse(body) as ChannelCommand;
       } catch {
+        return;
+      }
+      if (command.action === "pacing") {
+        void this.reloadPacing(command.userId);
+        return;
+      }
+      if (command.action === "pairing_code") {
+        if (this.runtimes.has(command.sessionId)) void this.answerPairingCode(command);
         return;
       }
       if (this.runtimes.has(command.sessionId)) {
@@ -218,6 +241,43 @@ export class SessionManager {
     if (!job) return false;
     const state = await job.getState();
     return ["waiting", "delayed", "prioritized", "active"].includes(state);
+  }
+
+  /** Re-reads the account's pacing for each of its sessions this worker owns. */
+  private async reloadPacing(userId: string): Promise<void> {
+    for (const runtime of this.owned) {
+      if (runtime.userId !== userId) continue;
+      await runtime
+        .loadPacing()
+        .catch((error) =>
+          this.ctx.logger.warn({ err: error, sessionId: runtime.sessionId }, "pacing not reloaded"),
+        );
+    }
+  }
+
+  /** Asks the session's driver for a pairing code and publishes the answer on the reply channel. */
+  private async answerPairingCode(command: PairingCodeCommand): Promise<void> {
+    const runtime = this.runtimes.get(command.sessionId);
+    if (!runtime || typeof command.replyId !== "string" || typeof command.phone !== "string") {
+      return;
+    }
+    let reply: Record<string, unknown>;
+    try {
+      reply = { ok: true, code: await runtime.requestPairingCode(command.phone) };
+    } catch (error) {
+      const reason = error instanceof PairingCodeError ? error.reason : "failed";
+      const message = error instanceof Error ? error.message : String(error);
+      this.ctx.logger.warn(
+        { sessionId: command.sessionId, reason, err: error },
+        "pairing code request failed",
+      );
+      reply = { ok: false, reason, message: message.slice(0, 300), status: runtime.status };
+    }
+    await this.ctx.redis
+      .publish(sessionReplyChannel(this.ctx.redisPrefix, command.replyId), JSON.stringify(reply))
+      .catch((error) =>
+        this.ctx.logger.warn({ err: error, sessionId: command.sessionId }, "reply not published"),
+      );
   }
 
   /** Stop or logout of a session this worker owns (a pending logout marker wins over stop). */

@@ -12,3 +12,12 @@ export const sessionEventsChannel = (prefix: string, sessionId: string) =>
 export const DEFAULT_SESSION_NAME = "default";
 /** Session names: short, URL- and log-safe. */
 export const SESSION_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+/**
+ * Commands that must reach a session's owning worker (`{sessionId, action, ...}`), and the
+ * channel where the owner answers one that carries a `replyId`
+ * (services/whatsapp-worker/src/sessions/manager.ts reads and writes them).
+ */
+export const sessionCommandChannel = (prefix: string) => `${prefix}:session-cmd`;
+export const sessionReplyChannel = (prefix: string, replyId: string) =>
+  `${prefix}:session-reply:${replyId}`;

@@ -7,6 +7,7 @@ import { conflict, notFound } from "../../lib/errors.js";
 import { invalidateApiKeys } from "../api-keys/cache.js";
 import { type AuditActor, recordAdminAudit } from "../audit.js";
 import { isUniqueViolation } from "../db-errors.js";
+import { sessionCommandChannel } from "../sessions/keys.js";
 
 export type UserRow = typeof users.$inferSelect;
 
@@ -137,6 +138,16 @@ export async function createUser(
 }
 
 /**
+ * Tells the workers the account's pacing changed: each owner of one of its sessions re-reads
+ * `users.pacing` (otherwise it is read when a session starts). Best effort: the row is the truth.
+ */
+async function announcePacing(deps: AppDeps, userId: string): Promise<void> {
+  await deps.redis
+    .publish(sessionCommandChannel(deps.redisPrefix), JSON.stringify({ action: "pacing", userId }))
+    .catch((error) => deps.logger.warn({ err: error, userId }, "pacing change not announced"));
+}
+
+/**
  * Updates an account. Any change that affects what its keys may do (activation, limits)
  * drops the keys from every replica's cache, so the new state applies at once.
  */
@@ -180,6 +191,7 @@ export async function updateUser(
   }
   if (row === null) return getUser(deps.db, id);
   await invalidateApiKeys(deps, { userId: id });
+  if (input.pacing !== undefined) await announcePacing(deps, id);
   return row;
 }
 
