@@ -22,7 +22,7 @@ export async function withEvents<T>(
   const jobs: BulkJobs = [];
   const result = await ctx.db.transaction((tx) =>
     work(tx, async (input) => {
-      await emitEvent(tx, collectInto(jobs), input);
+      await emitEvent(tx, collectInto(ctx, jobs), input);
     }),
   );
   try {
@@ -39,16 +39,27 @@ export async function withEvents<T>(
  */
 export async function emitAlone(ctx: WorkerContext, input: EmitEventInput): Promise<void> {
   const jobs: BulkJobs = [];
-  await emitEvent(ctx.db, collectInto(jobs), input);
+  await emitEvent(ctx.db, collectInto(ctx, jobs), input);
   await enqueue(ctx, jobs);
 }
 
-/** A stand-in queue whose `addBulk` (all `emitEvent` calls) only collects the jobs. */
-const collectInto = (jobs: BulkJobs) =>
+/**
+ * A stand-in queue whose `addBulk` (all `emitEvent` calls) only collects the jobs. Its
+ * `client` and `opts` are the webhooks queue's, so `emitEvent`'s live-feed publish
+ * (`publishLiveEventVia`) reaches `${prefix}:events`: without them every worker event
+ * (message and session status) was silently missing from the admin event monitor.
+ */
+const collectInto = (ctx: WorkerContext, jobs: BulkJobs) =>
   ({
     addBulk: async (added: BulkJobs) => {
       jobs.push(...added);
       return [];
+    },
+    get client() {
+      return ctx.webhookQueue.client;
+    },
+    get opts() {
+      return ctx.webhookQueue.opts;
     },
   }) as unknown as Queue;
 
