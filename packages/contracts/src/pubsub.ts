@@ -1,3 +1,4 @@
+import { z } from "zod";
 import type { SessionWire } from "./events.js";
 import { type SessionControlJob, sessionControlJobSchema } from "./queues.js";
 
@@ -7,6 +8,35 @@ import { type SessionControlJob, sessionControlJobSchema } from "./queues.js";
  */
 export const sessionCommandSchema = sessionControlJobSchema;
 export type SessionCommand = SessionControlJob;
+
+/** Asks the owner for a pairing code; it answers on `sessionReplyChannel(replyId)`. */
+export const pairingCodeCommandSchema = z.object({
+  sessionId: z.string().min(1),
+  action: z.literal("pairing_code"),
+  phone: z.string().min(1),
+  replyId: z.string().min(1),
+});
+export type PairingCodeCommand = z.infer<typeof pairingCodeCommandSchema>;
+
+/** The account's pacing changed: every owner re-reads it for that account's sessions. */
+export const pacingCommandSchema = z.object({
+  action: z.literal("pacing"),
+  userId: z.string().min(1),
+});
+export type PacingCommand = z.infer<typeof pacingCommandSchema>;
+
+/** Every message on `sessionCommandChannel`. */
+export const sessionChannelCommandSchema = z.union([
+  sessionCommandSchema,
+  pairingCodeCommandSchema,
+  pacingCommandSchema,
+]);
+export type SessionChannelCommand = z.infer<typeof sessionChannelCommandSchema>;
+
+/** The owner's answer to a `PairingCodeCommand`. */
+export type PairingCodeReply =
+  | { ok: true; code: string }
+  | { ok: false; reason: string; message: string };
 
 /** A message on `sessionEventsChannel`: a status change, or a new QR to scan. */
 export type SessionEventMessage =

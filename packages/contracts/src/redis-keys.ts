@@ -14,6 +14,10 @@ export const sessionEventsChannel = (prefix: string, sessionId: string) =>
 /** Pub/sub channel of session commands that must reach the owner (`{sessionId, action}`). */
 export const sessionCommandChannel = (prefix: string) => `${prefix}:session-cmd`;
 
+/** Where the owner answers a command that carries a `replyId` (JSON, published once). */
+export const sessionReplyChannel = (prefix: string, replyId: string) =>
+  `${prefix}:session-reply:${replyId}`;
+
 /** Set while a logout is pending, so an owner that missed the command still forgets the auth. */
 export const logoutMarkerKey = (prefix: string, sessionId: string) =>
   `${prefix}:session:${sessionId}:logout`;

@@ -113,6 +113,21 @@ describe.skipIf(!hasChromium)("the console in a real browser against the real st
       await page.getByRole("heading", { name: "Corner Bakery" }).waitFor(WAIT);
       await audit(page, "account");
 
+      // Pacing overrides are edited beside the quota; empty fields keep the defaults.
+      await page.getByText("Edit account").click();
+      const edit = page.getByRole("form", { name: "Edit account" });
+      await edit.getByLabel("Sends per minute").fill("12");
+      await edit.getByLabel("Burst").fill("3");
+      await edit.getByRole("button", { name: "Save" }).click();
+      await edit.getByRole("status").getByText("Saved.").waitFor(WAIT);
+      await page.reload();
+      await page.getByRole("heading", { name: "Corner Bakery" }).waitFor(WAIT);
+      await page.getByText("Edit account").click();
+      expect(await edit.getByLabel("Sends per minute").inputValue()).toBe("12");
+      expect(await edit.getByLabel("Burst").inputValue()).toBe("3");
+      expect(await edit.getByLabel("Jitter (ms)").inputValue()).toBe("");
+      await page.getByText("Edit account").click();
+
       await page.getByLabel("Mode").selectOption("test");
       await page.getByRole("button", { name: "Create key" }).click();
       const secret = page.locator(".secret");
@@ -168,6 +183,13 @@ describe.skipIf(!hasChromium)("the console in a real browser against the real st
         /^sim:/,
       );
       await audit(pairing, "pairing");
+      // Or link by phone number: the page asks the session's worker for a code.
+      await pairing.getByText("Cannot scan? Use a pairing code").click();
+      await pairing.getByLabel("Phone").fill("+213 661 23 45 67");
+      await pairing.getByRole("button", { name: "Get pairing code" }).click();
+      const code = pairing.getByRole("status").filter({ hasText: "Type this code" });
+      await code.waitFor(WAIT);
+      expect(await code.locator("code").textContent()).toMatch(/^[A-Z0-9]{4}-[A-Z0-9]{4}$/);
       await pairing.getByRole("heading", { name: "Linked" }).waitFor({ timeout: 60_000 });
       expect(await pairing.content()).not.toContain("wag_");
       await visitor.close();

@@ -17,6 +17,9 @@ export class FakeWebjsClient extends EventEmitter implements WebjsClient {
   initialized = false;
   destroyed = false;
   loggedOut = false;
+  /** Arguments of every `requestPairingCode` call; the code answered is `pairingCode`. */
+  pairingCodeRequests: unknown[][] = [];
+  pairingCode = "K7PQ2XWZ";
   private counter = 0;
 
   constructor(readonly spec: WebjsClientSpec) {
@@ -67,6 +70,10 @@ export class FakeWebjsClient extends EventEmitter implements WebjsClient {
   }
   async getChats() {
     return Promise.all([...this.chats.keys()].map((id) => this.getChatById(id)));
+  }
+  async requestPairingCode(...args: [string, boolean?, number?]) {
+    this.pairingCodeRequests.push(args);
+    return this.pairingCode;
   }
   async destroy() {
     this.destroyed = true;

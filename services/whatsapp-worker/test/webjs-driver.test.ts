@@ -6,7 +6,12 @@ import { newId } from "@wagate/db";
 import { useTestEnv } from "@wagate/testkit";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { PostgresAuthStore } from "../src/drivers/remote-auth-store.js";
-import { type DriverAck, type InboundMessage, SendError } from "../src/drivers/types.js";
+import {
+  type DriverAck,
+  type InboundMessage,
+  PairingCodeError,
+  SendError,
+} from "../src/drivers/types.js";
 import { WebjsDriver } from "../src/drivers/webjs.js";
 import { FakeWebjsClient, fakeClientFactory } from "./fake-webjs.js";
 import { seedAccount, seedSession, waitFor } from "./helpers.js";
@@ -159,6 +164,38 @@ describe("webjs driver over a fake whatsapp-web.js Client", () => {
     ).toBeNull();
     await d.logout();
     expect(client.loggedOut).toBe(true);
+  });
+
+  it("asks the library for a pairing code with the phone's digits, only while a QR shows", async () => {
+    const d = driver();
+    await d.start();
+    const client = FakeWebjsClient.latest();
+    const reasonOf = (promise: Promise<unknown>) =>
+      promise.then(
+        () => "resolved",
+        (error: unknown) => (error instanceof PairingCodeError ? error.reason : String(error)),
+      );
+    // Before the page shows a QR there is nothing to link.
+    expect(await reasonOf(d.requestPairingCode("+213661234567"))).toBe("not_waiting");
+    expect(client.pairingCodeRequests).toEqual([]);
+
+    client.emit("qr", "2@abc");
+    client.pairingCode = "k7pq2xwz";
+    expect(await d.requestPairingCode("+213661234567")).toBe("K7PQ-2XWZ");
+    // whatsapp-web.js wants the international number without `+` or spaces.
+    expect(client.pairingCodeRequests).toEqual([["213661234567"]]);
+
+    client.pairingCode = "";
+    expect(await reasonOf(d.requestPairingCode("+213661234567"))).toBe("failed");
+    client.requestPairingCode = async () => {
+      throw new Error("Evaluation failed: PairingCodeLinkUtils missing");
+    };
+    expect(await reasonOf(d.requestPairingCode("+213661234567"))).toBe("failed");
+
+    client.link();
+    expect(await reasonOf(d.requestPairingCode("+213661234567"))).toBe("not_waiting");
+    await d.stop();
+    expect(await reasonOf(d.requestPairingCode("+213661234567"))).toBe("not_waiting");
   });
 
   it("recycles a page that stops answering (watchdog), keeping the auth", async () => {

@@ -6,6 +6,7 @@ import { memorySimulatorServers, type SimulatorServers } from "./sim-servers.js"
 import {
   type DriverEvents,
   type FindSentInput,
+  PairingCodeError,
   SendError,
   type SendMediaInput,
   type SendResult,
@@ -53,6 +54,16 @@ export function simulatedPhoneNumber(sessionId: string): string {
     .padStart(8, "0")
     .slice(-8);
   return `+1555${digits}`;
+}
+
+/** WhatsApp's pairing-code alphabet: no 0/O or 1/I/L to misread. */
+const PAIRING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/** The simulator's pairing code for a session and phone: `ABCD-EFGH`, stable for the pair. */
+export function simulatedPairingCode(sessionId: string, phone: string): string {
+  const digest = createHash("sha256").update(`${sessionId}|${phone}`).digest();
+  const chars = [...digest.subarray(0, 8)].map((byte) => PAIRING_ALPHABET[byte % 30]);
+  return `${chars.slice(0, 4).join("")}-${chars.slice(4).join("")}`;
 }
 
 /** An in-process WhatsApp stand-in with the same events as the webjs driver. */
@@ -125,6 +136,17 @@ export class SimulatorDriver extends EventEmitter<DriverEvents> implements Whats
     this.emit("authenticated");
     this.emit("state", "CONNECTED");
     this.emit("ready", { phoneNumber: this.phoneNumber });
+  }
+
+  /**
+   * A code derived from the session and the phone (the same pair gives the same code); the
+   * session then links on its usual schedule, as after a QR scan.
+   */
+  async requestPairingCode(phone: string): Promise<string> {
+    if (this.state !== "qr") {
+      throw new PairingCodeError("not_waiting", "the session is not waiting to be linked");
+    }
+    return simulatedPairingCode(this.opts.sessionId, phone);
   }
 
   async stop(): Promise<void> {

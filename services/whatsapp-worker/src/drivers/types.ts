@@ -99,6 +99,26 @@ export class SendError extends Error {
   }
 }
 
+/** Why a pairing code could not be had: the API maps `reason` to its answer. */
+export type PairingCodeFailure = "unsupported" | "not_waiting" | "failed";
+
+export class PairingCodeError extends Error {
+  constructor(
+    public readonly reason: PairingCodeFailure,
+    message: string,
+  ) {
+    super(message);
+    this.name = "PairingCodeError";
+  }
+}
+
+/** WhatsApp's 8-character pairing code as the phone shows it: `ABCD-EFGH`. */
+export function formatPairingCode(code: string): string {
+  const plain = code.replace(/[^0-9A-Za-z]/g, "").toUpperCase();
+  if (plain.length !== 8) throw new PairingCodeError("failed", "WhatsApp gave no usable code");
+  return `${plain.slice(0, 4)}-${plain.slice(4)}`;
+}
+
 export interface WhatsAppDriver extends EventEmitter<DriverEvents> {
   readonly kind: Driver;
   /** Opens the session: emits `qr` until linked, then `authenticated` and `ready`. */
@@ -121,6 +141,12 @@ export interface WhatsAppDriver extends EventEmitter<DriverEvents> {
    * on recent chats, oldest first, for the backfill after a reconnect.
    */
   fetchMissed?(since: Date): Promise<InboundMessage[]>;
+  /**
+   * Drivers that can link by phone number: the code (`ABCD-EFGH`) to type on that phone
+   * (WhatsApp › Linked devices › Link with phone number), asked while the session waits for
+   * a scan; `phone` is E.164. Throws `PairingCodeError` (`not_waiting` outside that stage).
+   */
+  requestPairingCode?(phone: string): Promise<string>;
   /** Drivers with a browser: replaces it keeping the auth (`disconnected`, then `ready`). */
   recycle?(reason: string): Promise<void>;
 }

@@ -36,6 +36,15 @@ export interface WebjsClient extends EventEmitter {
   getChatById(chatId: string): Promise<WebjsChat>;
   /** Chats with their last activity (unix seconds), for the backfill after a reconnect. */
   getChats(): Promise<WebjsChat[]>;
+  /**
+   * Starts linking by phone number (`phoneNumber`: digits only, country code first) and
+   * answers the code (`ABCDEFGH`); only while the page waits for a QR scan.
+   */
+  requestPairingCode(
+    phoneNumber: string,
+    showNotification?: boolean,
+    intervalMs?: number,
+  ): Promise<string>;
 }
 
 /** The part of a whatsapp-web.js chat the driver reads. */

@@ -6,7 +6,9 @@ import {
   ackFromWebjs,
   type DriverEvents,
   type FindSentInput,
+  formatPairingCode,
   type InboundMessage,
+  PairingCodeError,
   SendError,
   type SendMediaInput,
   type SendResult,
@@ -42,6 +44,8 @@ export interface WebjsDriverOptions {
   sendTimeoutMs?: number;
   /** Bound on `Client.destroy()` before the browser is killed. Default 10000. */
   destroyTimeoutMs?: number;
+  /** Bound on `requestPairingCode` (the API waits ~10 s in all). Default 8000. */
+  pairingCodeTimeoutMs?: number;
 }
 
 const withTimeout = <T>(promise: Promise<T>, ms: number, what: string): Promise<T> => {
@@ -87,6 +91,8 @@ export class WebjsDriver extends EventEmitter<DriverEvents> implements WhatsAppD
   readonly kind = "webjs" as const;
   private client: WebjsClient | undefined;
   private ready = false;
+  /** True between a `qr` and the next `authenticated`/`ready`/`disconnected`: linkable. */
+  private waitingForScan = false;
   private watchdogTimer: NodeJS.Timeout | undefined;
   private probeFailures = 0;
   private recycling = false;
@@ -104,6 +110,7 @@ export class WebjsDriver extends EventEmitter<DriverEvents> implements WhatsAppD
       watchdog: { intervalMs: 30_000, timeoutMs: 10_000, maxFailures: 3 },
       sendTimeoutMs: 60_000,
       destroyTimeoutMs: 10_000,
+      pairingCodeTimeoutMs: 8_000,
       ...options,
     };
   }
@@ -157,10 +164,18 @@ export class WebjsDriver extends EventEmitter<DriverEvents> implements WhatsAppD
     });
     this.client = client;
     this.ready = false;
-    client.on("qr", (qr: string) => this.emit("qr", qr));
-    client.on("authenticated", () => this.emit("authenticated"));
+    this.waitingForScan = false;
+    client.on("qr", (qr: string) => {
+      this.waitingForScan = true;
+      this.emit("qr", qr);
+    });
+    client.on("authenticated", () => {
+      this.waitingForScan = false;
+      this.emit("authenticated");
+    });
     client.on("ready", () => {
       this.ready = true;
+      this.waitingForScan = false;
       this.probeFailures = 0;
       const user = client.info?.wid?.user;
       this.emit("ready", { phoneNumber: user ? `+${user}` : null });
@@ -175,6 +190,7 @@ export class WebjsDriver extends EventEmitter<DriverEvents> implements WhatsAppD
     });
     client.on("disconnected", (reason: string) => {
       this.ready = false;
+      this.waitingForScan = false;
       this.emit("disconnected", String(reason));
     });
     client.on("auth_failure", (message: string) => {
@@ -266,6 +282,32 @@ export class WebjsDriver extends EventEmitter<DriverEvents> implements WhatsAppD
 
   async getState(): Promise<string | null> {
     return this.client ? this.client.getState() : null;
+  }
+
+  /**
+   * whatsapp-web.js `requestPairingCode(digits)`: the page must be showing a QR (the library
+   * then switches it to linking by phone number and renews the code every 3 minutes).
+   */
+  async requestPairingCode(phone: string): Promise<string> {
+    const client = this.client;
+    if (!client || this.ready || !this.waitingForScan) {
+      throw new PairingCodeError("not_waiting", "the session is not waiting to be linked");
+    }
+    let code: string;
+    try {
+      code = await withTimeout(
+        client.requestPairingCode(phone.replace(/\D/g, "")),
+        this.options.pairingCodeTimeoutMs,
+        "pairing code request",
+      );
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      throw new PairingCodeError(
+        "failed",
+        `WhatsApp gave no pairing code: ${message.slice(0, 200)}`,
+      );
+    }
+    return formatPairingCode(code);
   }
 
   private async chatId(to: string): Promise<string> {

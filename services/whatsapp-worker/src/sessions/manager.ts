@@ -1,9 +1,12 @@
 import {
   logoutMarkerKey,
+  type PairingCodeCommand,
   QUEUES,
+  type SessionChannelCommand,
   type SessionCommand,
+  sessionChannelCommandSchema,
   sessionCommandChannel,
-  sessionCommandSchema,
+  sessionReplyChannel,
 } from "@wagate/contracts";
 import { closeQueue } from "@wagate/core";
 import { whatsappSessions } from "@wagate/db";
@@ -11,6 +14,7 @@ import { Queue } from "bullmq";
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import type { Redis } from "ioredis";
 import type { WorkerContext } from "../context.js";
+import { PairingCodeError } from "../drivers/types.js";
 import { SessionLease } from "./lease.js";
 import { retakeLostLease } from "./lease-retake.js";
 import { publishSessionStatus } from "./publish.js";
@@ -52,10 +56,18 @@ export class SessionManager {
     this.claiming = true;
     this.subscriber = this.ctx.redis.duplicate();
     this.subscriber.on("message", (_channel, body: string) => {
-      let command: SessionCommand;
+      let command: SessionChannelCommand;
       try {
-        command = sessionCommandSchema.parse(JSON.parse(body));
+        command = sessionChannelCommandSchema.parse(JSON.parse(body));
       } catch {
+        return;
+      }
+      if (command.action === "pacing") {
+        void this.reloadPacing(command.userId);
+        return;
+      }
+      if (command.action === "pairing_code") {
+        if (this.runtimes.has(command.sessionId)) void this.answerPairingCode(command);
         return;
       }
       if (this.runtimes.has(command.sessionId)) {
@@ -216,6 +228,43 @@ export class SessionManager {
     if (!job) return false;
     const state = await job.getState();
     return ["waiting", "delayed", "prioritized", "active"].includes(state);
+  }
+
+  /** Re-reads the account's pacing for each of its sessions this worker owns. */
+  private async reloadPacing(userId: string): Promise<void> {
+    for (const runtime of this.owned) {
+      if (runtime.userId !== userId) continue;
+      await runtime
+        .loadPacing()
+        .catch((error) =>
+          this.ctx.logger.warn({ err: error, sessionId: runtime.sessionId }, "pacing not reloaded"),
+        );
+    }
+  }
+
+  /** Asks the session's driver for a pairing code and publishes the answer on the reply channel. */
+  private async answerPairingCode(command: PairingCodeCommand): Promise<void> {
+    const runtime = this.runtimes.get(command.sessionId);
+    if (!runtime || typeof command.replyId !== "string" || typeof command.phone !== "string") {
+      return;
+    }
+    let reply: Record<string, unknown>;
+    try {
+      reply = { ok: true, code: await runtime.requestPairingCode(command.phone) };
+    } catch (error) {
+      const reason = error instanceof PairingCodeError ? error.reason : "failed";
+      const message = error instanceof Error ? error.message : String(error);
+      this.ctx.logger.warn(
+        { sessionId: command.sessionId, reason, err: error },
+        "pairing code request failed",
+      );
+      reply = { ok: false, reason, message: message.slice(0, 300), status: runtime.status };
+    }
+    await this.ctx.redis
+      .publish(sessionReplyChannel(this.ctx.redisPrefix, command.replyId), JSON.stringify(reply))
+      .catch((error) =>
+        this.ctx.logger.warn({ err: error, sessionId: command.sessionId }, "reply not published"),
+      );
   }
 
   /** Stop or logout of a session this worker owns (a pending logout marker wins over stop). */

@@ -4,7 +4,7 @@ import { users, whatsappSessionAuth, whatsappSessions } from "@wagate/db";
 import { Queue, Worker } from "bullmq";
 import { eq } from "drizzle-orm";
 import type { WorkerContext } from "../context.js";
-import type { WhatsAppDriver } from "../drivers/types.js";
+import { PairingCodeError, type WhatsAppDriver } from "../drivers/types.js";
 import { type DriverEvent, EventInbox } from "../events/inbox.js";
 import { untilDatabaseAnswers } from "../events/retry.js";
 import { resolvePacing, SessionPacer } from "../send/pacing.js";
@@ -114,21 +114,48 @@ export class SessionRuntime {
       this.browserTimer.unref();
     }
     try {
-      const [account] = await this.ctx.db
-        .select({ pacing: users.pacing })
-        .from(users)
-        .where(eq(users.id, this.row.userId));
-      if (this.row.driver === "webjs") {
-        this.pacer.setPolicy(resolvePacing(this.ctx.options.pacing, account?.pacing));
-      } else if (account?.pacing) {
-        this.pacer.setPolicy(resolvePacing(this.ctx.options.simulatorPacing, account.pacing));
-      }
+      await this.loadPacing();
       await this.setStatus("starting");
       await this.openDriver();
     } catch (error) {
       this.ctx.logger.error({ err: error, sessionId: this.sessionId }, "session failed to start");
       this.guard("start_failure", () => this.failed(`start failed: ${errorText(error)}`));
     }
+  }
+
+  get userId(): string {
+    return this.row.userId;
+  }
+
+  /** (Re)reads the account's `users.pacing` over the worker's defaults for this driver. */
+  async loadPacing(): Promise<void> {
+    const [account] = await this.ctx.db
+      .select({ pacing: users.pacing })
+      .from(users)
+      .where(eq(users.id, this.row.userId));
+    if (this.row.driver === "webjs") {
+      this.pacer.setPolicy(resolvePacing(this.ctx.options.pacing, account?.pacing));
+    } else {
+      this.pacer.setPolicy(resolvePacing(this.ctx.options.simulatorPacing, account?.pacing));
+    }
+  }
+
+  /** A pairing code for `phone` (E.164) while the session waits for a scan. */
+  async requestPairingCode(phone: string): Promise<string> {
+    const driver = this.driver;
+    if (this.stopped || !driver || this.status !== "qr") {
+      throw new PairingCodeError(
+        "not_waiting",
+        `the session is not waiting to be linked (status ${this.status})`,
+      );
+    }
+    if (!driver.requestPairingCode) {
+      throw new PairingCodeError(
+        "unsupported",
+        `the ${driver.kind} driver cannot link by phone number`,
+      );
+    }
+    return driver.requestPairingCode(phone);
   }
 
   /** Resident memory of the session's browser; null for drivers without one. */

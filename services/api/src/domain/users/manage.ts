@@ -1,4 +1,4 @@
-import type { KeyMode } from "@wagate/contracts";
+import { type KeyMode, sessionCommandChannel } from "@wagate/contracts";
 import { quotaUsed } from "@wagate/core";
 import { apiKeys, type Executor, newId, users } from "@wagate/db";
 import { and, desc, eq, ilike, isNull, lt, or } from "drizzle-orm";
@@ -19,7 +19,12 @@ export const userSnapshot = (row: UserRow) => ({
   is_active: row.isActive,
   max_messages_per_day: row.maxMessagesPerDay,
   max_sessions: row.maxSessions,
+  pacing: row.pacing ?? null,
 });
+
+/** Stored pacing overrides: an empty object is no override at all (null). */
+const storedPacing = (pacing: Record<string, number> | null) =>
+  pacing && Object.keys(pacing).length > 0 ? pacing : null;
 
 /** `%` and `_` typed by a user are literal characters, not wildcards. */
 const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
@@ -92,6 +97,8 @@ export interface UserFields {
   phone?: string | null;
   max_messages_per_day?: number;
   max_sessions?: number;
+  /** Pacing overrides (validated by the route's schema); null clears them. */
+  pacing?: Record<string, number> | null;
 }
 
 export async function createUser(
@@ -112,6 +119,7 @@ export async function createUser(
             ? { maxMessagesPerDay: input.max_messages_per_day }
             : {}),
           ...(input.max_sessions !== undefined ? { maxSessions: input.max_sessions } : {}),
+          ...(input.pacing !== undefined ? { pacing: storedPacing(input.pacing) } : {}),
         })
         .returning();
       await recordAdminAudit(tx, actor, {
@@ -126,6 +134,16 @@ export async function createUser(
     if (isUniqueViolation(error)) throw conflict("an account with this email already exists");
     throw error;
   }
+}
+
+/**
+ * Tells the workers the account's pacing changed: each owner of one of its sessions re-reads
+ * `users.pacing` (otherwise it is read when a session starts). Best effort: the row is the truth.
+ */
+async function announcePacing(deps: AppDeps, userId: string): Promise<void> {
+  await deps.redis
+    .publish(sessionCommandChannel(deps.redisPrefix), JSON.stringify({ action: "pacing", userId }))
+    .catch((error) => deps.logger.warn({ err: error, userId }, "pacing change not announced"));
 }
 
 /**
@@ -151,6 +169,7 @@ export async function updateUser(
           ? { maxMessagesPerDay: input.max_messages_per_day }
           : {}),
         ...(input.max_sessions !== undefined ? { maxSessions: input.max_sessions } : {}),
+        ...(input.pacing !== undefined ? { pacing: storedPacing(input.pacing) } : {}),
         ...(input.is_active !== undefined ? { isActive: input.is_active } : {}),
       };
       // A PATCH naming no editable field changes nothing: the account as it is.
@@ -171,6 +190,7 @@ export async function updateUser(
   }
   if (row === null) return getUser(deps.db, id);
   await invalidateApiKeys(deps, { userId: id });
+  if (input.pacing !== undefined) await announcePacing(deps, id);
   return row;
 }
 

@@ -267,7 +267,7 @@ describe("pairing page API (public)", () => {
     }
   });
 
-  it("answers a pairing-code request with a clear 409 (no driver supports codes) after validating it", async () => {
+  it("validates a pairing-code request, 409 unless waiting for a scan, 503 when no worker answers", async () => {
     const account = await seedAccount(t);
     const { token } = await makeLink(account.userId);
     const post = (body: unknown) =>
@@ -277,12 +277,17 @@ describe("pairing page API (public)", () => {
         body: JSON.stringify(body),
       });
     expect((await post({ phone: "12" })).status).toBe(422);
+    expect((await post({ phone: "+1 555" })).status).toBe(422);
     expect((await post({})).status).toBe(422);
+    const starting = await post({ phone: "+213 661 23 45 67" });
+    expect(starting.status).toBe(409);
+    expect((await readBody(starting)).error.details).toMatchObject({ status: "starting" });
+    // Waiting for a scan, but no worker runs in this file: nobody answers.
+    await setStatus((await sessionOf(account.userId)).id, "qr");
     const res = await post({ phone: "+213 661 23 45 67" });
-    expect(res.status).toBe(409);
-    const error = (await readBody(res)).error;
-    expect(error.details).toMatchObject({ reason: "pairing_code_unsupported" });
-    expect(error.message).toContain("scan the QR");
+    expect(res.status).toBe(503);
+    expect((await readBody(res)).error.code).toBe("service_unavailable");
+    expect(res.headers.get("retry-after")).toMatch(/^\d+$/);
     const unknown = await pub(`wpl_${"B".repeat(43)}/pairing-code`, {
       method: "POST",
       headers: { "content-type": "application/json" },

@@ -3,6 +3,7 @@ import { registerDisconnectSession } from "./disconnect.js";
 import { registerSessionEvents } from "./events.js";
 import { registerInitSession } from "./init.js";
 import { registerListSessions } from "./list.js";
+import { registerSessionPairingCode } from "./pairing-code.js";
 import { registerSessionQr } from "./qr.js";
 import { registerSessionStatus } from "./status.js";
 
@@ -18,5 +19,6 @@ export function sessionsRouter() {
   registerSessionQr(router);
   registerSessionEvents(router);
   registerDisconnectSession(router);
+  registerSessionPairingCode(router);
   return router;
 }

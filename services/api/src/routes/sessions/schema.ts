@@ -2,6 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { sessionWireSchema } from "@wagate/contracts";
 import { DEFAULT_SESSION_NAME, SESSION_NAME_PATTERN } from "../../domain/sessions/keys.js";
 import { listSchema } from "../../lib/openapi.js";
+import { phoneField } from "../admins/schema.js";
 
 // Rebuilt with the OpenAPI-aware `z`: contract schemas are made before it extends zod.
 export const sessionSchema = z.object(sessionWireSchema.shape).openapi("Session");
@@ -30,6 +31,17 @@ export const requestedSession = (
 export const sessionCommandBody = z
   .object({ session: sessionName.optional() })
   .openapi("SessionCommand");
+
+/** Body of POST /sessions/pairing-code. */
+export const sessionPairingCodeBody = z
+  .object({
+    phone: phoneField.openapi({
+      description: "The phone to link, international form (E.164)",
+      example: "+213661234567",
+    }),
+    session: sessionName.optional(),
+  })
+  .openapi("SessionPairingCodeRequest");
 
 export const qrJsonSchema = z
   .object({

@@ -3,6 +3,39 @@ import type { UserRow } from "../../domain/users/manage.js";
 import { listSchema, paginationQuery } from "../../lib/openapi.js";
 import { emailField, phoneField } from "../admins/schema.js";
 
+/**
+ * Per-account pacing overrides (`users.pacing`), exactly the keys the worker reads
+ * (`resolvePacing` in services/whatsapp-worker/src/send/pacing.ts); each omitted key keeps the
+ * worker's default. Rates are positive; the millisecond waits may be 0 (none).
+ */
+export const pacingSchema = z
+  .object({
+    per_minute: z.number().int().min(1).max(1000).optional().openapi({
+      description: "Sustained sends per minute per session (default 20)",
+    }),
+    burst: z.number().int().min(1).max(1000).optional().openapi({
+      description: "Sends allowed back to back before the rate applies (default 5)",
+    }),
+    min_gap_ms: z.number().int().min(0).max(3_600_000).optional().openapi({
+      description: "Least time between two messages to the same recipient (default 3000)",
+    }),
+    jitter_ms: z.number().int().min(0).max(600_000).optional().openapi({
+      description: "Random extra wait, 0 to this, added whenever a send waits (default 1500)",
+    }),
+    rate_limit_pause_ms: z.number().int().min(0).max(86_400_000).optional().openapi({
+      description: "Pause of the session when WhatsApp signals rate limiting (default 60000)",
+    }),
+  })
+  .strict()
+  .openapi("Pacing");
+
+export type PacingOverrides = z.infer<typeof pacingSchema>;
+
+const pacingField = pacingSchema.nullable().openapi({
+  description:
+    "Per-account overrides of the worker's pacing defaults; null (or `{}`) means the defaults. Applies to the account's running sessions within seconds.",
+});
+
 export const userSchema = z
   .object({
     id: z.string().openapi({ example: "usr_01JB7Z0000000000000000000" }),
@@ -12,6 +45,7 @@ export const userSchema = z
     is_active: z.boolean(),
     max_messages_per_day: z.number().int(),
     max_sessions: z.number().int(),
+    pacing: pacingField,
     created_at: z.string(),
     updated_at: z.string(),
   })
@@ -74,6 +108,7 @@ export const createUserBody = z
     max_sessions: maxSessions
       .optional()
       .openapi({ description: "WhatsApp sessions the account may hold. Default 1" }),
+    pacing: pacingField.optional(),
   })
   .openapi("CreateUserRequest");
 
@@ -84,6 +119,7 @@ export const updateUserBody = z
     phone: phoneField.nullable().optional(),
     max_messages_per_day: maxMessagesPerDay.optional(),
     max_sessions: maxSessions.optional(),
+    pacing: pacingField.optional(),
     is_active: z.boolean().optional(),
   })
   .openapi("UpdateUserRequest");
@@ -96,6 +132,7 @@ export const toUser = (row: UserRow) => ({
   is_active: row.isActive,
   max_messages_per_day: row.maxMessagesPerDay,
   max_sessions: row.maxSessions,
+  pacing: row.pacing ?? null,
   created_at: row.createdAt.toISOString(),
   updated_at: row.updatedAt.toISOString(),
 });

@@ -2,6 +2,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, ok } from "../../api/client.js";
 import type { Schema } from "../../api/types.js";
 import { ErrorBox } from "../../components/error-box.js";
+import { PairingCodeForm } from "../../components/pairing-code-form.js";
 import { Status, when } from "../../components/status.js";
 import { useSessionEvents } from "./use-session-events.js";
 
@@ -52,6 +53,18 @@ export function SessionCard({ session }: { session: Schema<"Session"> }) {
             Open WhatsApp on the phone → Linked devices → Link a device, and scan.
           </figcaption>
         </figure>
+      ) : null}
+      {session.status === "qr" ? (
+        <PairingCodeForm
+          request={(phone) =>
+            ok(
+              api.POST("/api/v1/sessions/pairing-code", {
+                params: { query: { session: session.name } },
+                body: { phone },
+              }),
+            )
+          }
+        />
       ) : null}
       <ErrorBox error={start.error ?? disconnect.error ?? qr.error} />
       <div className="actions">

@@ -1,11 +1,10 @@
-import { useMutation } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { api, ok } from "../../api/client.js";
-import { ApiFailure, toFailure } from "../../api/errors.js";
+import { toFailure } from "../../api/errors.js";
 import { readSse } from "../../api/sse.js";
 import type { Schema } from "../../api/types.js";
-import { Field } from "../../components/controls.js";
 import { ErrorBox } from "../../components/error-box.js";
+import { PairingCodeForm } from "../../components/pairing-code-form.js";
 import { Status } from "../../components/status.js";
 
 type PairingState = Schema<"PairingState">;
@@ -80,58 +79,22 @@ export function PairPage({ token }: { token: string }) {
         <p aria-busy="true">Waiting for the session to show its QR code…</p>
       ) : null}
       {failure && !linked ? <ErrorBox error={failure} /> : null}
-      {!linked && state ? <PairingCodeForm token={token} /> : null}
+      {state?.session.status === "qr" ? (
+        <PairingCodeForm
+          request={(phone) =>
+            ok(
+              api.POST("/api/v1/pairing/{token}/pairing-code", {
+                params: { path: { token } },
+                body: { phone },
+              }),
+            )
+          }
+        />
+      ) : null}
       <p className="muted">
         This link works once and expires
         {state ? ` at ${new Date(state.expires_at).toLocaleTimeString()}` : ""}.
       </p>
     </main>
-  );
-}
-
-function PairingCodeForm({ token }: { token: string }) {
-  const [phone, setPhone] = useState("");
-  const request = useMutation({
-    mutationFn: () =>
-      ok(
-        api.POST("/api/v1/pairing/{token}/pairing-code", {
-          params: { path: { token } },
-          body: { phone },
-        }),
-      ),
-  });
-  return (
-    <details className="card">
-      <summary>Cannot scan? Use a pairing code</summary>
-      <form
-        aria-label="Pairing code"
-        onSubmit={(event) => {
-          event.preventDefault();
-          request.mutate();
-        }}
-      >
-        <Field label="Phone" hint="The phone's number in international form, e.g. +213661234567">
-          {(id) => (
-            <input
-              id={id}
-              type="tel"
-              required
-              value={phone}
-              onChange={(e) => setPhone(e.target.value)}
-            />
-          )}
-        </Field>
-        <button type="submit" disabled={request.isPending}>
-          Get a pairing code
-        </button>
-      </form>
-      {request.data ? (
-        <p role="status">
-          Type this code on the phone (Linked devices → Link with phone number):{" "}
-          <code>{request.data.code}</code>
-        </p>
-      ) : null}
-      {request.error instanceof ApiFailure ? <ErrorBox error={request.error} /> : null}
-    </details>
   );
 }
