@@ -245,6 +245,7 @@ function printBanner(
     "",
     "wagate is ready",
     `  API             ${api}/api/v1`,
+    `  Console         ${api}/console   (sign in with the admin below, or with an API key)`,
     `  API reference   ${api}/docs   (OpenAPI: ${api}/api/v1/openapi.json)`,
     `  Metrics         ${api}/metrics`,
     `  Worker health   http://localhost:${ports.worker}/readyz  (metrics: /metrics)`,
