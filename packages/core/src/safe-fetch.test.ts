@@ -195,14 +195,11 @@ describe("safeFetch against a local server", () => {
   });
 
   it("times out on a server that never answers", async () => {
-    const started = Date.now();
+    // The server never answers: only the 300 ms timeout can end the call, and it says so.
     const error = await fetchError(
       safeFetch(`${base}/hang`, { allowPrivate: true, timeoutMs: 300 }),
     );
     expect(error.code).toBe("timeout");
-    // The server never answers: only the 300 ms timeout can end the call (bound kept loose
-    // for a busy machine).
-    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it("does not follow redirects unless asked, and re-vets each hop when it does", async () => {
