@@ -6,10 +6,11 @@ import type {
   WebhookDeliveryStatus,
 } from "@wagate/contracts";
 import { toMessageWire } from "@wagate/core";
-import { type Database, idAtTime, messages, webhookDeliveries, whatsappSessions } from "@wagate/db";
-import { and, asc, desc, eq, gte, inArray, like, lt, type SQL, sql } from "drizzle-orm";
+import { type Database, messages, webhookDeliveries, whatsappSessions } from "@wagate/db";
+import { and, asc, eq, gte, inArray, like, type SQL, sql } from "drizzle-orm";
 import { notFound } from "../../lib/errors.js";
 import type { MessageRow } from "../messages/accept.js";
+import { selectMessagePage } from "../messages/query.js";
 
 export interface AdminMessageFilters {
   userId?: string | undefined;
@@ -39,23 +40,12 @@ export async function listAllMessages(
 ): Promise<AdminMessage[]> {
   const conditions: Array<SQL | undefined> = [];
   if (filters.userId) conditions.push(eq(messages.userId, filters.userId));
-  if (filters.statuses?.length) conditions.push(inArray(messages.status, filters.statuses));
   if (filters.recipient && "equals" in filters.recipient) {
     conditions.push(eq(messages.recipient, filters.recipient.equals));
   } else if (filters.recipient) {
     conditions.push(like(messages.recipient, `%${filters.recipient.contains}%`));
   }
-  if (filters.direction) conditions.push(eq(messages.direction, filters.direction));
-  if (filters.since) conditions.push(gte(messages.id, idAtTime("message", filters.since)));
-  if (filters.until) conditions.push(lt(messages.id, idAtTime("message", filters.until)));
-  if (filters.before) conditions.push(lt(messages.id, filters.before));
-  const rows = await db
-    .select({ message: messages, session: sessionColumns })
-    .from(messages)
-    .leftJoin(whatsappSessions, eq(messages.sessionId, whatsappSessions.id))
-    .where(and(...conditions))
-    .orderBy(desc(messages.id))
-    .limit(filters.limit + 1);
+  const rows = await selectMessagePage(db, conditions, filters);
   return rows.map((r) => toAdminMessage(r.message, r.session));
 }
 

@@ -34,20 +34,40 @@ export async function listMessages(
   filters: MessageFilters,
 ): Promise<Array<MessageWire & { id: string }>> {
   const conditions: Array<SQL | undefined> = [owned(account)];
-  if (filters.statuses?.length) conditions.push(inArray(messages.status, filters.statuses));
   if (filters.to) conditions.push(eq(messages.recipient, filters.to));
-  if (filters.direction) conditions.push(eq(messages.direction, filters.direction));
-  if (filters.since) conditions.push(gte(messages.id, idAtTime("message", filters.since)));
-  if (filters.until) conditions.push(lt(messages.id, idAtTime("message", filters.until)));
-  if (filters.before) conditions.push(lt(messages.id, filters.before));
-  const rows = await db
+  const rows = await selectMessagePage(db, conditions, filters);
+  return rows.map((r) => toMessageWire(r.message, r.session));
+}
+
+/** The filters every message list shares (status, direction, time window, keyset cursor). */
+export type MessagePageFilters = Pick<
+  MessageFilters,
+  "statuses" | "direction" | "since" | "until" | "before" | "limit"
+>;
+
+/**
+ * One page of messages with their session's name and number, newest first: `conditions`
+ * narrow it (owner, recipient), then the shared filters apply. Ids are time-sortable, so
+ * `since`/`until` are id bounds. Fetches `limit + 1` rows for `page()`.
+ */
+export async function selectMessagePage(
+  db: Database,
+  conditions: Array<SQL | undefined>,
+  filters: MessagePageFilters,
+) {
+  const where = [...conditions];
+  if (filters.statuses?.length) where.push(inArray(messages.status, filters.statuses));
+  if (filters.direction) where.push(eq(messages.direction, filters.direction));
+  if (filters.since) where.push(gte(messages.id, idAtTime("message", filters.since)));
+  if (filters.until) where.push(lt(messages.id, idAtTime("message", filters.until)));
+  if (filters.before) where.push(lt(messages.id, filters.before));
+  return db
     .select({ message: messages, session: sessionColumns })
     .from(messages)
     .leftJoin(whatsappSessions, eq(messages.sessionId, whatsappSessions.id))
-    .where(and(...conditions))
+    .where(and(...where))
     .orderBy(desc(messages.id))
     .limit(filters.limit + 1);
-  return rows.map((r) => toMessageWire(r.message, r.session));
 }
 
 /** One of the caller's messages with its session's name, or 404 `not_found`. */
