@@ -167,6 +167,12 @@ describe("webhook delivery worker", () => {
     const { deliveryId } = await emitTo("/later");
     const mine = { id: deliveryId };
     await waitFor(async () => (await deliveryRow(env, mine.id))?.status === "failed");
+    // The row says failed a moment before BullMQ lets go of the job (on a busy machine the
+    // job can still be locked): wait until the job itself is finished.
+    await waitFor(async () => {
+      const state = await queue.getJobState(mine.id);
+      return state === "completed" || state === "failed" || state === "unknown";
+    });
 
     // What the retry route does: back to pending, a finished job removed, one new attempt.
     answer = 200;
