@@ -18,11 +18,16 @@ for (const id of profile.samples) counts.set(id, (counts.get(id) ?? 0) + 1);
 for (const node of profile.nodes) {
   const hits = counts.get(node.id) ?? 0;
   if (!hits) continue;
-  const url = node.callFrame.url.replace(/^.*node_modules\//, "nm/").replace(/^.*\/wt\/[^/]+\//, "");
+  const url = node.callFrame.url
+    .replace(/^.*node_modules\//, "nm/")
+    .replace(/^.*\/wt\/[^/]+\//, "");
   const fn = `${node.callFrame.functionName || "(anon)"} ${url}:${node.callFrame.lineNumber}`;
   byFn.set(fn, (byFn.get(fn) ?? 0) + hits);
   const pkg = url.startsWith("nm/")
-    ? url.split("/").slice(0, url.split("/")[1]!.startsWith("@") ? 3 : 2).join("/")
+    ? url
+        .split("/")
+        .slice(0, url.split("/")[1]!.startsWith("@") ? 3 : 2)
+        .join("/")
     : url || node.callFrame.functionName;
   byFile.set(pkg, (byFile.get(pkg) ?? 0) + hits);
 }
@@ -32,4 +37,6 @@ const top = (m: Map<string, number>, n: number) =>
     .slice(0, n)
     .map(([k, v]) => `${((v / total) * 100).toFixed(1).padStart(5)}%  ${k}`)
     .join("\n");
-console.log(`samples ${total}\n-- by package/file --\n${top(byFile, 25)}\n-- by function --\n${top(byFn, 40)}`);
+console.log(
+  `samples ${total}\n-- by package/file --\n${top(byFile, 25)}\n-- by function --\n${top(byFn, 40)}`,
+);

@@ -36,7 +36,5 @@ const started = performance.now();
 await Promise.all(Array.from({ length: concurrency }, loop));
 const elapsed = (performance.now() - started) / 1000;
 console.log(`${done} accepted, ${failed} failed, ${(done / elapsed).toFixed(1)} req/s`);
-const T = (globalThis as any).__t ?? {};
-for (const [k, v] of Object.entries(T)) console.log(k, ((v as number) / done).toFixed(2), "ms/req");
 await api.close();
 await cleanUp();
