@@ -26,7 +26,7 @@ import {
 const env = useTestEnv();
 const MESSAGES = 40;
 // Baseline before issue 11: 15.2 (11 without BEGIN/COMMIT). Target: 4.
-const LIMIT = 16;
+const LIMIT = 4;
 let counting: CountingDb;
 let worker: WhatsAppWorker;
 let userId: string;

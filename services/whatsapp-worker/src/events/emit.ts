@@ -23,7 +23,7 @@ export async function withEvents<T>(
   const collected = collector(ctx);
   const result = await ctx.db.transaction((tx) =>
     work(tx, async (input) => {
-      await emitEvent(tx, collected.queue, input);
+      await emitEvent(tx, collected.queue, input, { subscriptions: ctx.webhookSubscriptions });
     }),
   );
   try {
@@ -40,7 +40,7 @@ export async function withEvents<T>(
  */
 export async function emitAlone(ctx: WorkerContext, input: EmitEventInput): Promise<void> {
   const collected = collector(ctx);
-  await emitEvent(ctx.db, collected.queue, input);
+  await emitEvent(ctx.db, collected.queue, input, { subscriptions: ctx.webhookSubscriptions });
   await flush(ctx, collected);
 }
 

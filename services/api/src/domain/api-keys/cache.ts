@@ -1,4 +1,5 @@
 import { performance } from "node:perf_hooks";
+import { publishInvalidation, subscribeInvalidations } from "@wagate/core";
 import type { AccountPrincipal, AppDeps } from "../../lib/context.js";
 
 /** What the cache remembers about a known key hash: enough to decide without the database. */
@@ -142,55 +143,34 @@ export async function invalidateApiKeys(
 ): Promise<void> {
   if ((target.keyIds?.length ?? 0) === 0 && !target.userId) return;
   getApiKeyCache(deps).invalidate(target);
-  try {
-    await deps.redis.publish(
-      apiKeyInvalidationChannel(deps.redisPrefix),
-      JSON.stringify({ keyIds: target.keyIds ?? [], userId: target.userId ?? null }),
-    );
-  } catch (error) {
-    // The change is already committed; other replicas catch up within the cache TTL (30 s)
-    // or at once when their subscriber reconnects (which clears the whole cache).
-    deps.logger.error({ err: error }, "api key invalidation publish failed");
-  }
+  // The change is already committed; if the publish fails, other replicas catch up within
+  // the cache TTL (30 s) or at once when their subscriber reconnects (clearing everything).
+  await publishInvalidation(
+    deps.redis,
+    apiKeyInvalidationChannel(deps.redisPrefix),
+    { keyIds: target.keyIds ?? [], userId: target.userId ?? null },
+    deps.logger,
+  );
 }
 
 /**
- * Subscribes this replica to the invalidation channel on its own connection (a subscribed
- * connection can do nothing else). After a reconnect the whole cache is dropped, because
- * messages published while disconnected are lost. Returns the stop function.
+ * Subscribes this replica to the invalidation channel (`subscribeInvalidations`: its own
+ * connection; after a reconnect the whole cache is dropped, because messages published while
+ * disconnected are lost). Returns the stop function.
  */
 export async function startApiKeyInvalidation(deps: AppDeps): Promise<() => Promise<void>> {
   const cache = getApiKeyCache(deps);
-  const channel = apiKeyInvalidationChannel(deps.redisPrefix);
-  const subscriber = deps.redis.duplicate();
-  let subscribedOnce = false;
-  subscriber.on("message", (received: string, message: string) => {
-    if (received !== channel) return;
-    try {
-      const parsed = JSON.parse(message) as { keyIds?: unknown; userId?: unknown };
+  return subscribeInvalidations(deps.redis, apiKeyInvalidationChannel(deps.redisPrefix), {
+    logger: deps.logger,
+    onResubscribe: () => cache.clear(),
+    onMessage: (message) => {
+      const parsed = message as { keyIds?: unknown; userId?: unknown };
       const keyIds = Array.isArray(parsed.keyIds)
         ? parsed.keyIds.filter((id): id is string => typeof id === "string")
         : [];
       const userId = typeof parsed.userId === "string" ? parsed.userId : undefined;
       if (keyIds.length === 0 && !userId) return;
       cache.invalidate({ keyIds, ...(userId ? { userId } : {}) });
-    } catch {
-      cache.clear();
-    }
+    },
   });
-  subscriber.on("ready", () => {
-    if (subscribedOnce) cache.clear();
-  });
-  subscriber.on("error", (error: Error) => {
-    deps.logger.warn({ err: error }, "api key invalidation subscriber error");
-  });
-  await subscriber.subscribe(channel);
-  subscribedOnce = true;
-  return async () => {
-    try {
-      await subscriber.quit();
-    } catch {
-      subscriber.disconnect();
-    }
-  };
 }
