@@ -11,16 +11,15 @@ export const sessionQrKey = (prefix: string, sessionId: string) =>
 export const sessionEventsChannel = (prefix: string, sessionId: string) =>
   `${prefix}:session-events:${sessionId}`;
 
-/** Pub/sub channel of session commands that must reach the owner (`{sessionId, action}`). */
+/**
+ * Pub/sub channel of the messages for session owners (`sessionChannelCommandSchema`): the
+ * nudge after a session command, pairing-code requests, pacing reloads.
+ */
 export const sessionCommandChannel = (prefix: string) => `${prefix}:session-cmd`;
 
 /** Where the owner answers a command that carries a `replyId` (JSON, published once). */
 export const sessionReplyChannel = (prefix: string, replyId: string) =>
   `${prefix}:session-reply:${replyId}`;
-
-/** Set while a logout is pending, so an owner that missed the command still forgets the auth. */
-export const logoutMarkerKey = (prefix: string, sessionId: string) =>
-  `${prefix}:session:${sessionId}:logout`;
 
 /** Driver events parked by a session's owner while Postgres is away (a Redis list). */
 export const parkedEventsKey = (prefix: string, sessionId: string) =>

@@ -1,6 +1,5 @@
 import { closeQueue, createWebhookQueue } from "@wagate/core";
 import type { Database } from "@wagate/db";
-import type { Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
@@ -9,7 +8,6 @@ import { createDriverFactory } from "./drivers/factory.js";
 import type { DriverFactory } from "./drivers/types.js";
 import { createWorkerMetrics, type QueueSample } from "./metrics.js";
 import { DEFAULT_PACING } from "./send/pacing.js";
-import { createSessionControlWorker } from "./sessions/control.js";
 import { newWorkerId } from "./sessions/lease.js";
 import { SessionManager } from "./sessions/manager.js";
 
@@ -38,7 +36,7 @@ export interface WhatsAppWorker {
   ctx: WorkerContext;
   manager: SessionManager;
   registry: Registry;
-  /** Starts claiming sessions and consuming session-control jobs. */
+  /** Starts claiming sessions and following their desired state. */
   start(): Promise<void>;
   /** Graceful: in-flight sends finish, drivers close keeping their auth, leases are released. */
   stop(): Promise<void>;
@@ -86,23 +84,19 @@ export function createWorker(deps: WorkerDeps): WhatsAppWorker {
   };
   manager = new SessionManager(ctx);
   const sessions = manager;
-  let control: Worker | undefined;
   return {
     workerId,
     ctx,
     manager: sessions,
     registry: deps.registry,
     async start() {
-      control = createSessionControlWorker(ctx, sessions);
       await sessions.start();
     },
     async stop() {
-      await closeQueue(control);
       await sessions.shutdown();
       await closeQueue(ctx.webhookQueue);
     },
     async crash() {
-      await closeQueue(control, true);
       await sessions.crash();
       await closeQueue(ctx.webhookQueue);
     },

@@ -1,0 +1,76 @@
+import type { WorkerContext } from "../context.js";
+import { retakeLostLease } from "./lease-retake.js";
+import type { SessionRegistry } from "./registry.js";
+
+/**
+ * Every `HEARTBEAT_MS`: renews the lease of every session this worker owns and mirrors it on
+ * the row. A lease gone with Redis's data (nobody took it) is taken back under the same token;
+ * a lease lost to another worker stops that session at once (`lost`). Then `afterBeat` runs
+ * (the owner following the rows' desired state).
+ */
+export class LeaseHeartbeat {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(
+    private readonly ctx: WorkerContext,
+    private readonly registry: SessionRegistry,
+    private readonly afterBeat: () => Promise<void>,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.beat(), this.ctx.options.heartbeatMs);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  /** One round; a slow round is not overlapped by the next tick. */
+  beat(): Promise<void> {
+    this.running ??= this.round().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async round(): Promise<void> {
+    const runtimes = this.registry.owned;
+    const { lease } = this.registry;
+    const renewed = await Promise.all(
+      runtimes.map((runtime) =>
+        lease.renew(runtime.sessionId, runtime.token).catch((error) => {
+          this.ctx.logger.error(
+            { err: error, sessionId: runtime.sessionId },
+            "lease renewal failed",
+          );
+          return false;
+        }),
+      ),
+    );
+    await Promise.all(
+      runtimes.map(async (runtime, i) => {
+        if (this.registry.get(runtime.sessionId) !== runtime) return;
+        if (!renewed[i]) {
+          // Gone with Redis's data rather than taken: keep the session, same token.
+          const { redis, redisPrefix } = this.ctx;
+          const retaken = await retakeLostLease(redis, redisPrefix, lease, runtime).catch(
+            () => false,
+          );
+          if (retaken) {
+            this.ctx.logger.warn(
+              { sessionId: runtime.sessionId },
+              "session lease gone; taken back",
+            );
+            return;
+          }
+          this.ctx.logger.warn({ sessionId: runtime.sessionId }, "session lease lost; stopping it");
+          if (this.registry.drop(runtime)) await runtime.stop("lost");
+          return;
+        }
+        await this.registry.mirrorLease(runtime.sessionId, runtime.token).catch(() => {});
+      }),
+    );
+    await this.afterBeat();
+  }
+}
