@@ -29,6 +29,12 @@ export const parkedEventsKey = (prefix: string, sessionId: string) =>
 export const sessionLeaseKey = (prefix: string, sessionId: string) =>
   `${prefix}:lease:session:${sessionId}`;
 
+/**
+ * The live session workers: a sorted set of worker ids scored with the time (ms, Redis clock)
+ * their membership lapses; each worker renews its own entry every heartbeat.
+ */
+export const workersKey = (prefix: string) => `${prefix}:workers`;
+
 /** The fencing counter of a session's lease (INCR): every new owner gets a larger token. */
 export const sessionFenceKey = (prefix: string, sessionId: string) =>
   `${prefix}:lease:fence:${sessionId}`;

@@ -2,6 +2,7 @@ import { sessionLeaseKey } from "@wagate/contracts";
 import { whatsappSessions } from "@wagate/db";
 import { and, asc, eq, ne, or } from "drizzle-orm";
 import type { WorkerContext } from "../context.js";
+import type { SessionBalancer } from "./balance.js";
 import type { SessionRegistry, SessionRow } from "./registry.js";
 import { settleUnowned } from "./settle.js";
 
@@ -17,16 +18,21 @@ const pendingStop = or(
  * worker has room (`WORKER_MAX_SESSIONS`); a `logged_out` one is logged out under a brief
  * lease (stored auth forgotten, desired state settled to `stopped`); a `stopped` one still
  * showing another status is set `stopped`. The lease decides between workers racing for one
- * session; the row, re-read once the lease is ours, decides what to do with it.
+ * session; the row, re-read once the lease is ours, decides what to do with it. The
+ * balancer says whether to claim a running session now (fair share), and each pass ends with
+ * it handing over at most one surplus session.
  */
 export class ClaimScan {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private active = false;
+  /** Running sessions nobody held at the previous pass. */
+  private freeBefore = new Set<string>();
 
   constructor(
     private readonly ctx: WorkerContext,
     private readonly registry: SessionRegistry,
+    private readonly balancer: SessionBalancer,
   ) {}
 
   /** Starts scanning every `CLAIM_INTERVAL_MS`, and once now. */
@@ -59,6 +65,7 @@ export class ClaimScan {
 
   private async pass(): Promise<void> {
     try {
+      await this.balancer.refresh();
       const rows = await this.ctx.db
         .select()
         .from(whatsappSessions)
@@ -70,30 +77,49 @@ export class ClaimScan {
         .orderBy(asc(whatsappSessions.updatedAt))
         .limit(500);
       const candidates = rows.filter((row) => !this.registry.owns(row.id));
-      if (candidates.length === 0) return;
       // One round trip to skip every session another worker holds.
-      const holders = await this.ctx.redis.mget(
-        candidates.map((row) => sessionLeaseKey(this.ctx.redisPrefix, row.id)),
-      );
+      const holders =
+        candidates.length === 0
+          ? []
+          : await this.ctx.redis.mget(
+              candidates.map((row) => sessionLeaseKey(this.ctx.redisPrefix, row.id)),
+            );
+      const free = new Set<string>();
       for (const [i, row] of candidates.entries()) {
         if (!this.active) break;
-        if (holders[i] || (row.desiredState === "running" && this.registry.full)) continue;
+        if (holders[i]) continue;
+        if (row.desiredState === "running") {
+          free.add(row.id);
+          if (this.registry.full || !this.balancer.mayClaim(row.id, this.freeBefore.has(row.id)))
+            continue;
+        }
         await this.claimRow(row);
       }
+      this.freeBefore = free;
+      if (this.active) await this.balancer.shed();
     } catch (error) {
       this.ctx.logger.error({ err: error }, "session claim scan failed");
     }
   }
 
-  /** Claims one session (see the class); true when it now runs here. */
-  async claim(sessionId: string): Promise<boolean> {
+  /**
+   * Claims one session (see the class); true when it now runs here. On a nudge a running
+   * session is taken only by a worker below its fair share (the scans take it otherwise);
+   * `force` skips that (the owner reopening its own session).
+   */
+  async claim(sessionId: string, { force = false } = {}): Promise<boolean> {
     if (!this.active) return false;
     if (this.registry.owns(sessionId)) return true;
     const [row] = await this.ctx.db
       .select()
       .from(whatsappSessions)
       .where(eq(whatsappSessions.id, sessionId));
-    return row ? this.claimRow(row) : false;
+    if (!row) return false;
+    if (row.desiredState === "running" && !force) {
+      await this.balancer.refresh();
+      if (!this.balancer.mayClaim(row.id, false)) return false;
+    }
+    return this.claimRow(row);
   }
 
   private async claimRow(row: SessionRow): Promise<boolean> {

@@ -103,7 +103,7 @@ export class DesiredStateFollower {
       if (runtime.status === "failed") {
         // Started again after it failed here (e.g. restarts exhausted): reopen it afresh.
         await this.registry.release(row.id, "destroy");
-        await this.claims.claim(row.id);
+        await this.claims.claim(row.id, { force: true });
         return;
       }
       // Already open here: the API marks the row `starting` on every init, so put the

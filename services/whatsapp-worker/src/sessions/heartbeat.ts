@@ -1,10 +1,11 @@
 import type { WorkerContext } from "../context.js";
 import { retakeLostLease } from "./lease-retake.js";
 import type { SessionRegistry } from "./registry.js";
+import type { WorkerRoster } from "./roster.js";
 
 /**
- * Every `HEARTBEAT_MS`: renews the lease of every session this worker owns and mirrors it on
- * the row. A lease gone with Redis's data (nobody took it) is taken back under the same token;
+ * Every `HEARTBEAT_MS`: renews this worker's entry in the roster of live workers, renews the
+ * lease of every session it owns and mirrors them on the rows (one statement). A lease gone with Redis's data (nobody took it) is taken back under the same token;
  * a lease lost to another worker stops that session at once (`lost`). Then `afterBeat` runs
  * (the owner following the rows' desired state).
  */
@@ -15,6 +16,7 @@ export class LeaseHeartbeat {
   constructor(
     private readonly ctx: WorkerContext,
     private readonly registry: SessionRegistry,
+    private readonly roster: WorkerRoster,
     private readonly afterBeat: () => Promise<void>,
   ) {}
 
@@ -35,6 +37,10 @@ export class LeaseHeartbeat {
   }
 
   private async round(): Promise<void> {
+    const timer = this.ctx.metrics.heartbeatSeconds.startTimer();
+    await this.roster
+      .beat()
+      .catch((error) => this.ctx.logger.error({ err: error }, "worker roster beat failed"));
     const runtimes = this.registry.owned;
     const { lease } = this.registry;
     const renewed = await Promise.all(
@@ -50,27 +56,25 @@ export class LeaseHeartbeat {
     );
     await Promise.all(
       runtimes.map(async (runtime, i) => {
-        if (this.registry.get(runtime.sessionId) !== runtime) return;
-        if (!renewed[i]) {
-          // Gone with Redis's data rather than taken: keep the session, same token.
-          const { redis, redisPrefix } = this.ctx;
-          const retaken = await retakeLostLease(redis, redisPrefix, lease, runtime).catch(
-            () => false,
-          );
-          if (retaken) {
-            this.ctx.logger.warn(
-              { sessionId: runtime.sessionId },
-              "session lease gone; taken back",
-            );
-            return;
-          }
-          this.ctx.logger.warn({ sessionId: runtime.sessionId }, "session lease lost; stopping it");
-          if (this.registry.drop(runtime)) await runtime.stop("lost");
+        if (renewed[i] || this.registry.get(runtime.sessionId) !== runtime) return;
+        // Gone with Redis's data rather than taken: keep the session, same token.
+        const { redis, redisPrefix } = this.ctx;
+        const retaken = await retakeLostLease(redis, redisPrefix, lease, runtime).catch(
+          () => false,
+        );
+        if (retaken) {
+          this.ctx.logger.warn({ sessionId: runtime.sessionId }, "session lease gone; taken back");
           return;
         }
-        await this.registry.mirrorLease(runtime.sessionId, runtime.token).catch(() => {});
+        this.ctx.logger.warn({ sessionId: runtime.sessionId }, "session lease lost; stopping it");
+        if (this.registry.drop(runtime)) await runtime.stop("lost");
       }),
     );
+    const kept = runtimes.filter((r, i) => renewed[i] && this.registry.get(r.sessionId) === r);
+    await this.registry
+      .mirrorRenewed(kept.map((r) => r.sessionId))
+      .catch((error) => this.ctx.logger.warn({ err: error }, "lease mirror not updated"));
     await this.afterBeat();
+    timer();
   }
 }

@@ -1,4 +1,5 @@
 import type { WorkerContext } from "../context.js";
+import { SessionBalancer } from "./balance.js";
 import { ClaimScan } from "./claim.js";
 import { CommandChannel } from "./commands.js";
 import { DesiredStateFollower } from "./desired.js";
@@ -6,16 +7,20 @@ import { LeaseHeartbeat } from "./heartbeat.js";
 import type { SessionLease } from "./lease.js";
 import { publishSessionStatus } from "./publish.js";
 import { SessionRegistry } from "./registry.js";
+import { WorkerRoster } from "./roster.js";
 import type { SessionRuntime } from "./runtime.js";
 
 /**
  * Owns sessions for this process by putting its parts together: the registry of runtimes
- * and their leases (`registry.ts`), the claim scan (`claim.ts`), the lease heartbeat
- * (`heartbeat.ts`), the desired-state follower (`desired.ts`) and the owners' channel
- * (`commands.ts`). It starts and stops them in order.
+ * and their leases (`registry.ts`), the roster of live workers (`roster.ts`), the balancer
+ * (`balance.ts`), the claim scan (`claim.ts`), the lease heartbeat (`heartbeat.ts`), the
+ * desired-state follower (`desired.ts`) and the owners' channel (`commands.ts`). It starts
+ * and stops them in order.
  */
 export class SessionManager {
   private readonly registry: SessionRegistry;
+  private readonly roster: WorkerRoster;
+  private readonly balancer: SessionBalancer;
   private readonly claims: ClaimScan;
   private readonly follower: DesiredStateFollower;
   private readonly beats: LeaseHeartbeat;
@@ -23,9 +28,11 @@ export class SessionManager {
 
   constructor(private readonly ctx: WorkerContext) {
     this.registry = new SessionRegistry(ctx);
-    this.claims = new ClaimScan(ctx, this.registry);
+    this.roster = new WorkerRoster(ctx);
+    this.balancer = new SessionBalancer(ctx, this.registry, this.roster);
+    this.claims = new ClaimScan(ctx, this.registry, this.balancer);
     this.follower = new DesiredStateFollower(ctx, this.registry, this.claims);
-    this.beats = new LeaseHeartbeat(ctx, this.registry, () => this.follower.followAll());
+    this.beats = new LeaseHeartbeat(ctx, this.registry, this.roster, () => this.follower.followAll());
     this.channel = new CommandChannel(ctx, this.registry, this.follower);
   }
 
@@ -45,7 +52,13 @@ export class SessionManager {
     return this.registry.get(sessionId);
   }
 
+  /** This worker's fair share of the running sessions (Infinity when balancing is off). */
+  get fairShare(): number {
+    return this.balancer.fairShare;
+  }
+
   async start(): Promise<void> {
+    await this.roster.beat();
     await this.channel.listen();
     this.beats.start();
     await this.claims.start();
@@ -80,6 +93,8 @@ export class SessionManager {
     await this.claims.stop();
     await this.channel.close();
     await this.follower.idle();
+    // Out of the roster first: the others count without this worker when they take over.
+    await this.roster.leave().catch(() => {});
     await Promise.all(
       this.registry.owned.map((runtime) =>
         this.registry.release(runtime.sessionId, "destroy", () =>

@@ -1,5 +1,5 @@
 import { whatsappSessions } from "@wagate/db";
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import type { WorkerContext } from "../context.js";
 import { SessionLease } from "./lease.js";
 import { SessionRuntime, type StopMode } from "./runtime.js";
@@ -87,6 +87,18 @@ export class SessionRegistry {
     );
     await this.lease.release(sessionId, runtime.token).catch(() => false);
     await this.mirrorLease(sessionId, null).catch(() => {});
+  }
+
+  /** Mirrors renewed leases on their rows in one statement (owner and new expiry). */
+  async mirrorRenewed(sessionIds: string[]): Promise<void> {
+    if (sessionIds.length === 0) return;
+    await this.ctx.db
+      .update(whatsappSessions)
+      .set({
+        ownerWorkerId: this.ctx.workerId,
+        leaseExpiresAt: new Date(this.ctx.now().getTime() + this.ctx.options.leaseTtlMs),
+      })
+      .where(inArray(whatsappSessions.id, sessionIds));
   }
 
   /**
