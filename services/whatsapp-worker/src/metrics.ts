@@ -103,7 +103,7 @@ export function createWorkerMetrics(registry: Registry, sources: MetricsSources)
   });
   const heartbeatSeconds = new Histogram({
     name: "wagate_worker_heartbeat_seconds",
-    help: "Duration of a heartbeat round (every lease renewed, mirrored, desired states read).",
+    help: "Duration of a heartbeat round: the roster entry and every owned lease renewed in Redis.",
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });

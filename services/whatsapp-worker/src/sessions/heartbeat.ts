@@ -4,14 +4,18 @@ import type { SessionRegistry } from "./registry.js";
 import type { WorkerRoster } from "./roster.js";
 
 /**
- * Every `HEARTBEAT_MS`: renews this worker's entry in the roster of live workers, renews the
- * lease of every session it owns and mirrors them on the rows (one statement). A lease gone with Redis's data (nobody took it) is taken back under the same token;
- * a lease lost to another worker stops that session at once (`lost`). Then `afterBeat` runs
- * (the owner following the rows' desired state).
+ * Every `HEARTBEAT_MS`: renews this worker's entry in the roster of live workers and the
+ * lease of every session it owns (Redis only, so a busy Postgres pool never delays a
+ * renewal). A lease gone with Redis's data (nobody took it) is taken back under the same token;
+ * a lease lost to another worker stops that session at once (`lost`). Then, without holding
+ * back the next round, the renewed leases are mirrored on the rows (one statement) and
+ * `afterBeat` runs (the owner following the rows' desired state); a follow-up still running
+ * when the next round ends is not started twice.
  */
 export class LeaseHeartbeat {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  private following: Promise<void> | undefined;
 
   constructor(
     private readonly ctx: WorkerContext,
@@ -28,7 +32,7 @@ export class LeaseHeartbeat {
     clearInterval(this.timer);
   }
 
-  /** One round; a slow round is not overlapped by the next tick. */
+  /** One round of renewals; a slow round is not overlapped by the next tick. */
   beat(): Promise<void> {
     this.running ??= this.round().finally(() => {
       this.running = undefined;
@@ -38,7 +42,7 @@ export class LeaseHeartbeat {
 
   private async round(): Promise<void> {
     const timer = this.ctx.metrics.heartbeatSeconds.startTimer();
-    await this.roster
+    const rostered = this.roster
       .beat()
       .catch((error) => this.ctx.logger.error({ err: error }, "worker roster beat failed"));
     const runtimes = this.registry.owned;
@@ -70,11 +74,18 @@ export class LeaseHeartbeat {
         if (this.registry.drop(runtime)) await runtime.stop("lost");
       }),
     );
+    await rostered;
+    timer();
     const kept = runtimes.filter((r, i) => renewed[i] && this.registry.get(r.sessionId) === r);
+    this.following ??= this.followUp(kept.map((r) => r.sessionId)).finally(() => {
+      this.following = undefined;
+    });
+  }
+
+  private async followUp(renewedIds: string[]): Promise<void> {
     await this.registry
-      .mirrorRenewed(kept.map((r) => r.sessionId))
+      .mirrorRenewed(renewedIds)
       .catch((error) => this.ctx.logger.warn({ err: error }, "lease mirror not updated"));
     await this.afterBeat();
-    timer();
   }
 }

@@ -32,7 +32,9 @@ export class SessionManager {
     this.balancer = new SessionBalancer(ctx, this.registry, this.roster);
     this.claims = new ClaimScan(ctx, this.registry, this.balancer);
     this.follower = new DesiredStateFollower(ctx, this.registry, this.claims);
-    this.beats = new LeaseHeartbeat(ctx, this.registry, this.roster, () => this.follower.followAll());
+    this.beats = new LeaseHeartbeat(ctx, this.registry, this.roster, () =>
+      this.follower.followAll(),
+    );
     this.channel = new CommandChannel(ctx, this.registry, this.follower);
   }
 
