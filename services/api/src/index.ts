@@ -4,6 +4,7 @@ export { apiKeySecretFor, createDeps } from "./deps.js";
 export { getApiKeyCache } from "./domain/api-keys/cache.js";
 export { verifyApiKey } from "./domain/api-keys/verify.js";
 export { ensureDemoAccount } from "./domain/demo.js";
+export { getAcceptBatcher } from "./domain/messages/group-commit.js";
 export { type ApiEnv, apiEnvSchema, parseApiEnv } from "./env.js";
 export type { AccountPrincipal, AdminPrincipal, AppDeps } from "./lib/context.js";
 export { enforceQuota } from "./lib/quota-headers.js";

@@ -11,7 +11,12 @@ import { checkRecipient } from "../phone/policy.js";
 import { invalidateSessions, resolveSession, type SessionRef } from "../sessions/cache.js";
 import { DEFAULT_SESSION_NAME } from "../sessions/keys.js";
 import { announceStatus } from "./announce.js";
-import { BatchInsertError, getAcceptBatcher, sqlState } from "./group-commit.js";
+import {
+  BatchInsertError,
+  type CommitOutcome,
+  getAcceptBatcher,
+  sqlState,
+} from "./group-commit.js";
 import { IDEMPOTENCY_WINDOW_MS, requestFingerprint } from "./idempotency.js";
 import { getAcceptMetrics } from "./metrics.js";
 
@@ -197,7 +202,7 @@ export async function acceptMessage(
     }).catch((error) => deps.logger.error({ err: error }, "quota refund failed"));
 
   const id = newId("message", now.getTime());
-  let outcome: Awaited<ReturnType<ReturnType<typeof getAcceptBatcher>["submit"]>>;
+  let outcome: CommitOutcome;
   try {
     outcome = await getAcceptBatcher(deps).submit({
       values: {
