@@ -12,6 +12,7 @@ import { and, count, eq, sql } from "drizzle-orm";
 import type { AccountPrincipal, AppDeps } from "../../lib/context.js";
 import { ApiError, conflict } from "../../lib/errors.js";
 import { queueFor } from "../../lib/queues.js";
+import { invalidateSessions } from "./cache.js";
 import { subscribeChannel } from "./events.js";
 import { findSession, requireSession, type SessionRow } from "./find.js";
 
@@ -92,6 +93,8 @@ export async function initSession(
       .returning();
     return updated!;
   });
+  // The accept path caches session ids: a session made again under an old name gets a new id.
+  await invalidateSessions(deps, { userId: account.userId });
   await enqueueSessionCommand(deps, { sessionId: row.id, action: "start" });
   return row;
 }
