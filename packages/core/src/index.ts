@@ -14,4 +14,5 @@ export * from "./ops.js";
 export * from "./quota.js";
 export * from "./redis.js";
 export * from "./safe-fetch.js";
+export * from "./session-control.js";
 export * from "./webhooks.js";

@@ -3,14 +3,14 @@ import type { Logger } from "pino";
 
 /**
  * Cross-process invalidation of in-process caches over Redis pub/sub: the writer changes
- * the database, drops its own cache, then `publishCacheInvalidation`; every other process runs
- * `subscribeCacheInvalidations` and drops what the message names. Messages published while a
+ * the database, drops its own cache, then `publishInvalidation`; every other process runs
+ * `subscribeInvalidations` and drops what the message names. Messages published while a
  * subscriber was disconnected are lost, so after a reconnect `onResubscribe` must drop
  * everything (a TTL on the entries bounds staleness if a message is ever lost otherwise).
  */
 
 /** Publishes one invalidation; a failure is logged (the change is already committed). */
-export async function publishCacheInvalidation(
+export async function publishInvalidation(
   redis: Pick<Redis, "publish">,
   channel: string,
   message: unknown,
@@ -35,7 +35,7 @@ export interface InvalidationHandlers {
  * Subscribes to `channel` on a connection of its own (a subscribed connection can do nothing
  * else), duplicated from `redis`. Resolves once subscribed, to the stop function.
  */
-export async function subscribeCacheInvalidations(
+export async function subscribeInvalidations(
   redis: Redis,
   channel: string,
   handlers: InvalidationHandlers,

@@ -14,7 +14,7 @@ import { type JobsOptions, Queue } from "bullmq";
 import { and, arrayContains, asc, eq, lt } from "drizzle-orm";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
-import { publishCacheInvalidation, subscribeCacheInvalidations } from "./invalidation.js";
+import { publishInvalidation, subscribeInvalidations } from "./invalidation.js";
 import { publishLiveEventVia } from "./live-events.js";
 
 /**
@@ -221,7 +221,7 @@ export function invalidateWebhookSubscriptions(
   userId: string,
   logger: Pick<Logger, "error">,
 ): Promise<void> {
-  return publishCacheInvalidation(redis, webhookInvalidationChannel(prefix), { userId }, logger);
+  return publishInvalidation(redis, webhookInvalidationChannel(prefix), { userId }, logger);
 }
 
 /** Keeps `cache` current from `webhookInvalidationChannel`; resolves to the stop function. */
@@ -231,7 +231,7 @@ export function startWebhookSubscriptionInvalidation(
   cache: WebhookSubscriptions,
   logger: Pick<Logger, "warn">,
 ): Promise<() => Promise<void>> {
-  return subscribeCacheInvalidations(redis, webhookInvalidationChannel(prefix), {
+  return subscribeInvalidations(redis, webhookInvalidationChannel(prefix), {
     logger,
     onResubscribe: () => cache.invalidate(),
     onMessage: (message) => {

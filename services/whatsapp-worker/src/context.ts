@@ -18,6 +18,11 @@ export interface WorkerOptions {
   heartbeatMs: number;
   /** Period of the scan for running sessions nobody owns. Default 5000 ms. */
   claimIntervalMs: number;
+  /**
+   * Spread the running sessions evenly over the live workers (see `SessionBalancer`).
+   * Default true.
+   */
+  balanceSessions: boolean;
   /** Pacing of live (webjs) sessions before per-account overrides. */
   pacing: PacingPolicy;
   /** Pacing of test (simulator) sessions: NO_PACING under the fast profile. */
@@ -61,6 +66,7 @@ export const DEFAULT_WORKER_OPTIONS: Omit<WorkerOptions, "pacing" | "simulatorPa
   leaseTtlMs: 15_000,
   heartbeatMs: 5_000,
   claimIntervalMs: 5_000,
+  balanceSessions: true,
   sendMaxAttempts: 8,
   retryBaseMs: 2_000,
   mediaMaxBytes: 16 * 1024 * 1024,

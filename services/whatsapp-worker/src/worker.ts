@@ -5,7 +5,6 @@ import {
   WebhookSubscriptions,
 } from "@wagate/core";
 import type { Database } from "@wagate/db";
-import type { Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
@@ -15,7 +14,6 @@ import type { DriverFactory } from "./drivers/types.js";
 import { AckBatch } from "./events/ack-batch.js";
 import { createWorkerMetrics, type QueueSample } from "./metrics.js";
 import { DEFAULT_PACING } from "./send/pacing.js";
-import { createSessionControlWorker } from "./sessions/control.js";
 import { newWorkerId } from "./sessions/lease.js";
 import { SessionManager } from "./sessions/manager.js";
 
@@ -44,7 +42,7 @@ export interface WhatsAppWorker {
   ctx: WorkerContext;
   manager: SessionManager;
   registry: Registry;
-  /** Starts claiming sessions and consuming session-control jobs. */
+  /** Starts claiming sessions and following their desired state. */
   start(): Promise<void>;
   /** Graceful: in-flight sends finish, drivers close keeping their auth, leases are released. */
   stop(): Promise<void>;
@@ -94,7 +92,6 @@ export function createWorker(deps: WorkerDeps): WhatsAppWorker {
   };
   manager = new SessionManager(ctx);
   const sessions = manager;
-  let control: Worker | undefined;
   let stopInvalidation: (() => Promise<void>) | undefined;
   const stopCaches = async () => {
     await stopInvalidation?.();
@@ -113,17 +110,14 @@ export function createWorker(deps: WorkerDeps): WhatsAppWorker {
         ctx.webhookSubscriptions,
         ctx.logger,
       );
-      control = createSessionControlWorker(ctx, sessions);
       await sessions.start();
     },
     async stop() {
-      await closeQueue(control);
       await sessions.shutdown();
       await closeQueue(ctx.webhookQueue);
       await stopCaches();
     },
     async crash() {
-      await closeQueue(control, true);
       await sessions.crash();
       await closeQueue(ctx.webhookQueue);
       await stopCaches();

@@ -1,4 +1,5 @@
-import { publishCacheInvalidation, subscribeCacheInvalidations } from "@wagate/core";
+import { apiCacheInvalidationChannel } from "@wagate/contracts";
+import { publishInvalidation as publishOn, subscribeInvalidations } from "@wagate/core";
 import type { AppDeps } from "./context.js";
 
 /**
@@ -22,8 +23,7 @@ export interface InvalidationHandler {
   clear(): void;
 }
 
-/** Kept from when only API keys used it, so replicas of both versions hear each other. */
-export const invalidationChannel = (prefix: string) => `${prefix}:api-key-invalidate`;
+const invalidationChannel = apiCacheInvalidationChannel;
 
 const registries = new WeakMap<AppDeps, Map<string, InvalidationHandler>>();
 
@@ -57,9 +57,7 @@ export async function publishInvalidation(
   message: InvalidationMessage,
 ): Promise<void> {
   apply(deps, message);
-  // The change is already committed; if the publish fails, other replicas catch up within
-  // their caches' TTL or at once when their subscriber reconnects (which clears every cache).
-  await publishCacheInvalidation(
+  await publishOn(
     deps.redis,
     invalidationChannel(deps.redisPrefix),
     {
@@ -71,6 +69,7 @@ export async function publishInvalidation(
   );
 }
 
+/** The message as sent by any replica version; anything else → "unreadable". */
 function parse(value: unknown): InvalidationMessage | "unreadable" {
   if (typeof value !== "object" || value === null) return "unreadable";
   const parsed = value as { kind?: unknown; keyIds?: unknown; userId?: unknown };
@@ -84,15 +83,15 @@ function parse(value: unknown): InvalidationMessage | "unreadable" {
 }
 
 /**
- * Subscribes this replica to the channel on its own connection (`subscribeCacheInvalidations`
- * from `@wagate/core`, shared with the worker's webhook subscription cache). Returns the
- * stop function.
+ * Subscribes this replica to the channel on its own connection (`subscribeInvalidations`
+ * from core: a reconnect or an unreadable message clears every registered cache). Returns
+ * the stop function.
  */
-export function startInvalidationSubscriber(deps: AppDeps): Promise<() => Promise<void>> {
+export async function startInvalidationSubscriber(deps: AppDeps): Promise<() => Promise<void>> {
   const clearAll = () => {
     for (const handler of handlersOf(deps).values()) handler.clear();
   };
-  return subscribeCacheInvalidations(deps.redis, invalidationChannel(deps.redisPrefix), {
+  return subscribeInvalidations(deps.redis, invalidationChannel(deps.redisPrefix), {
     logger: deps.logger,
     onResubscribe: clearAll,
     onMessage: (value) => {
