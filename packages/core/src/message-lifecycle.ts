@@ -6,9 +6,9 @@ import {
   sendJobOptions,
   sendJobSchema,
 } from "@wagate/contracts";
-import { type Executor, messages } from "@wagate/db";
+import { type Executor, messages, whatsappSessions } from "@wagate/db";
 import type { Queue } from "bullmq";
-import { and, eq, isNull, lte, or, type SQL, sql } from "drizzle-orm";
+import { and, eq, getTableColumns, isNull, lte, or, type SQL, sql } from "drizzle-orm";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { transitionMessage } from "./message-status.js";
@@ -43,6 +43,55 @@ export async function insertAcceptedMessage(
     })
     .returning();
   return row ?? null;
+}
+
+/** An accepted row as the batch insert returns it, with its session's number for the wire. */
+export type AcceptedMessageRow = MessageRow & { sessionPhoneNumber: string | null };
+
+/**
+ * Accepts many outbound messages in ONE statement (the API's group commit): a multi-row
+ * INSERT, `ON CONFLICT (user_id, idempotency_key) DO NOTHING`, so a row whose key another
+ * request already holds (even one in the same statement) is skipped instead of failing the
+ * others. Returns the rows inserted, each with its session's phone number (read in the same
+ * statement, for the wire); a value missing from the answer was not inserted. One
+ * statement, so it is all or nothing for every other error.
+ */
+export async function insertAcceptedMessages(
+  db: Executor,
+  values: Array<typeof messages.$inferInsert & { status: "queued" | "scheduled" }>,
+): Promise<AcceptedMessageRow[]> {
+  if (values.length === 0) return [];
+  return db
+    .insert(messages)
+    .values(values)
+    .onConflictDoNothing({
+      target: [messages.userId, messages.idempotencyKey],
+      where: sql`idempotency_key is not null`,
+    })
+    .returning({
+      ...getTableColumns(messages),
+      sessionPhoneNumber: sql<
+        string | null
+      >`(select ${whatsappSessions.phoneNumber} from ${whatsappSessions} where ${whatsappSessions.id} = ${messages.sessionId})`,
+    });
+}
+
+/**
+ * Queues many sends on ONE session's send queue with one `addBulk` (validated payloads, the
+ * shared options). All or nothing: on an error none of them is known to be queued.
+ */
+export async function enqueueSendJobs(
+  queue: Queue,
+  inputs: Array<{ messageId: string; delayMs?: number }>,
+): Promise<void> {
+  if (inputs.length === 0) return;
+  await queue.addBulk(
+    inputs.map((input) => ({
+      name: JOB_NAMES.send,
+      data: parseJob(queue.name, sendJobSchema, { messageId: input.messageId }),
+      opts: sendJobOptions(input.messageId, input.delayMs ?? 0),
+    })),
+  );
 }
 
 /** Queues the send of `messageId` on its session's send queue (validated payload, shared options). */

@@ -4,6 +4,7 @@ import { newId, whatsappSessions } from "@wagate/db";
 import { and, count, eq, sql } from "drizzle-orm";
 import type { AccountPrincipal, AppDeps } from "../../lib/context.js";
 import { conflict } from "../../lib/errors.js";
+import { invalidateSessions } from "./cache.js";
 import { subscribeChannel } from "./events.js";
 import { findSession, requireSession, type SessionRow } from "./find.js";
 
@@ -57,6 +58,8 @@ export async function initSession(
       .returning();
     return updated!;
   });
+  // The accept path caches session ids: a session made again under an old name gets a new id.
+  await invalidateSessions(deps, { userId: account.userId });
   await nudgeSessionOwner(deps, row.id);
   return row;
 }

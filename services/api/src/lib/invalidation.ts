@@ -1,0 +1,122 @@
+import type { AppDeps } from "./context.js";
+
+/**
+ * Cross-replica invalidation of the API's in-process caches (the API key cache, the
+ * session cache of the accept path): one pub/sub channel, one subscriber per replica on
+ * its own connection. A cache registers a handler for its `kind`; `publishInvalidation`
+ * applies a message to this replica at once and publishes it for the others. A subscriber
+ * that reconnects clears every registered cache, because messages published while it was
+ * away are lost. Call it AFTER the database change is committed.
+ */
+
+/** What the channel carries; a message without `kind` is about API keys. */
+export interface InvalidationMessage {
+  kind?: "api-keys" | "sessions";
+  keyIds?: string[];
+  userId?: string | null;
+}
+
+export interface InvalidationHandler {
+  invalidate(message: InvalidationMessage): void;
+  clear(): void;
+}
+
+/** Kept from when only API keys used it, so replicas of both versions hear each other. */
+export const invalidationChannel = (prefix: string) => `${prefix}:api-key-invalidate`;
+
+const registries = new WeakMap<AppDeps, Map<string, InvalidationHandler>>();
+
+function handlersOf(deps: AppDeps): Map<string, InvalidationHandler> {
+  let handlers = registries.get(deps);
+  if (!handlers) {
+    handlers = new Map();
+    registries.set(deps, handlers);
+  }
+  return handlers;
+}
+
+/** Registers the cache of `kind` of this replica (one per kind). */
+export function onInvalidation(
+  deps: AppDeps,
+  kind: NonNullable<InvalidationMessage["kind"]>,
+  handler: InvalidationHandler,
+): void {
+  handlersOf(deps).set(kind, handler);
+}
+
+function apply(deps: AppDeps, message: InvalidationMessage): void {
+  handlersOf(deps)
+    .get(message.kind ?? "api-keys")
+    ?.invalidate(message);
+}
+
+/** Applies `message` here at once, then publishes it for the other replicas. */
+export async function publishInvalidation(
+  deps: AppDeps,
+  message: InvalidationMessage,
+): Promise<void> {
+  apply(deps, message);
+  try {
+    await deps.redis.publish(
+      invalidationChannel(deps.redisPrefix),
+      JSON.stringify({
+        ...(message.kind ? { kind: message.kind } : {}),
+        keyIds: message.keyIds ?? [],
+        userId: message.userId ?? null,
+      }),
+    );
+  } catch (error) {
+    // The change is already committed; other replicas catch up within their caches' TTL
+    // or at once when their subscriber reconnects (which clears every cache).
+    deps.logger.error({ err: error }, "cache invalidation publish failed");
+  }
+}
+
+function parse(raw: string): InvalidationMessage | "unreadable" {
+  try {
+    const parsed = JSON.parse(raw) as { kind?: unknown; keyIds?: unknown; userId?: unknown };
+    const kind = parsed.kind === "sessions" || parsed.kind === "api-keys" ? parsed.kind : undefined;
+    if (parsed.kind !== undefined && !kind) return "unreadable";
+    const keyIds = Array.isArray(parsed.keyIds)
+      ? parsed.keyIds.filter((id): id is string => typeof id === "string")
+      : [];
+    const userId = typeof parsed.userId === "string" ? parsed.userId : null;
+    return { ...(kind ? { kind } : {}), keyIds, userId };
+  } catch {
+    return "unreadable";
+  }
+}
+
+/**
+ * Subscribes this replica to the channel on its own connection (a subscribed connection
+ * can do nothing else). Returns the stop function.
+ */
+export async function startInvalidationSubscriber(deps: AppDeps): Promise<() => Promise<void>> {
+  const channel = invalidationChannel(deps.redisPrefix);
+  const subscriber = deps.redis.duplicate();
+  const clearAll = () => {
+    for (const handler of handlersOf(deps).values()) handler.clear();
+  };
+  let subscribedOnce = false;
+  subscriber.on("message", (received: string, raw: string) => {
+    if (received !== channel) return;
+    const message = parse(raw);
+    if (message === "unreadable") clearAll();
+    else apply(deps, message);
+  });
+  subscriber.on("ready", () => {
+    if (subscribedOnce) clearAll();
+  });
+  subscriber.on("error", (error: Error) => {
+    deps.logger.warn({ err: error }, "cache invalidation subscriber error");
+  });
+  await subscriber.subscribe(channel);
+  subscribedOnce = true;
+  return async () => {
+    try {
+      await subscriber.quit();
+    } catch {
+      subscriber.disconnect();
+    }
+  };
+}
