@@ -198,8 +198,10 @@ describe("command storms", () => {
 
   it("init/disconnect storms end in the state of the last command: running", async () => {
     await h.stopAll();
-    await h.startWorker();
-    await h.startWorker();
+    // Balancing may rightly move a ready session between these two workers; this test
+    // watches a storm settle, so the session stays where it lands.
+    await h.startWorker({ balanceSessions: false });
+    await h.startWorker({ balanceSessions: false });
     const sessionId = await seedSession(env, userId, { desired: "stopped" });
     const done = await storm(sessionId, "running");
     await waitFor(
