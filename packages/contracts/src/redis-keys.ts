@@ -53,3 +53,16 @@ export function parseLeaseValue(value: string): { workerId: string; token: numbe
   if (!Number.isInteger(token)) return null;
   return { workerId: value.slice(0, at), token };
 }
+
+/**
+ * The API replicas' cache invalidations (API keys, session ids; `kind` in the message). The
+ * name is kept from when only API keys used it, so replicas of both versions hear each other.
+ */
+export const apiCacheInvalidationChannel = (prefix: string) => `${prefix}:api-key-invalidate`;
+
+/**
+ * Pub/sub channel that drops cached webhook subscriptions (`{userId}`), published by the API
+ * when an account's webhooks are created, changed or deleted and by the delivery worker when
+ * a `410 Gone` disables one; every worker's subscription cache listens.
+ */
+export const webhookInvalidationChannel = (prefix: string) => `${prefix}:webhooks-invalidate`;

@@ -1,8 +1,10 @@
+import type { WebhookSubscriptions } from "@wagate/core";
 import type { Database } from "@wagate/db";
 import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { DriverFactory } from "./drivers/types.js";
+import type { AckBatch } from "./events/ack-batch.js";
 import type { WorkerMetrics } from "./metrics.js";
 import type { PacingPolicy } from "./send/pacing.js";
 
@@ -90,6 +92,10 @@ export interface WorkerContext {
   now: () => Date;
   driverFactory: DriverFactory;
   webhookQueue: Queue;
+  /** Accounts' webhook subscriptions, cached; dropped on change through pub/sub. */
+  webhookSubscriptions: WebhookSubscriptions;
+  /** Ack status updates of every session, one statement per short window. */
+  ackBatch: AckBatch;
   metrics: WorkerMetrics;
   options: WorkerOptions;
   workerId: string;

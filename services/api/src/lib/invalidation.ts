@@ -1,3 +1,5 @@
+import { apiCacheInvalidationChannel } from "@wagate/contracts";
+import { publishInvalidation as publishOn, subscribeInvalidations } from "@wagate/core";
 import type { AppDeps } from "./context.js";
 
 /**
@@ -21,8 +23,7 @@ export interface InvalidationHandler {
   clear(): void;
 }
 
-/** Kept from when only API keys used it, so replicas of both versions hear each other. */
-export const invalidationChannel = (prefix: string) => `${prefix}:api-key-invalidate`;
+const invalidationChannel = apiCacheInvalidationChannel;
 
 const registries = new WeakMap<AppDeps, Map<string, InvalidationHandler>>();
 
@@ -56,67 +57,47 @@ export async function publishInvalidation(
   message: InvalidationMessage,
 ): Promise<void> {
   apply(deps, message);
-  try {
-    await deps.redis.publish(
-      invalidationChannel(deps.redisPrefix),
-      JSON.stringify({
-        ...(message.kind ? { kind: message.kind } : {}),
-        keyIds: message.keyIds ?? [],
-        userId: message.userId ?? null,
-      }),
-    );
-  } catch (error) {
-    // The change is already committed; other replicas catch up within their caches' TTL
-    // or at once when their subscriber reconnects (which clears every cache).
-    deps.logger.error({ err: error }, "cache invalidation publish failed");
-  }
+  await publishOn(
+    deps.redis,
+    invalidationChannel(deps.redisPrefix),
+    {
+      ...(message.kind ? { kind: message.kind } : {}),
+      keyIds: message.keyIds ?? [],
+      userId: message.userId ?? null,
+    },
+    deps.logger,
+  );
 }
 
-function parse(raw: string): InvalidationMessage | "unreadable" {
-  try {
-    const parsed = JSON.parse(raw) as { kind?: unknown; keyIds?: unknown; userId?: unknown };
-    const kind = parsed.kind === "sessions" || parsed.kind === "api-keys" ? parsed.kind : undefined;
-    if (parsed.kind !== undefined && !kind) return "unreadable";
-    const keyIds = Array.isArray(parsed.keyIds)
-      ? parsed.keyIds.filter((id): id is string => typeof id === "string")
-      : [];
-    const userId = typeof parsed.userId === "string" ? parsed.userId : null;
-    return { ...(kind ? { kind } : {}), keyIds, userId };
-  } catch {
-    return "unreadable";
-  }
+/** The message as sent by any replica version; anything else → "unreadable". */
+function parse(value: unknown): InvalidationMessage | "unreadable" {
+  if (typeof value !== "object" || value === null) return "unreadable";
+  const parsed = value as { kind?: unknown; keyIds?: unknown; userId?: unknown };
+  const kind = parsed.kind === "sessions" || parsed.kind === "api-keys" ? parsed.kind : undefined;
+  if (parsed.kind !== undefined && !kind) return "unreadable";
+  const keyIds = Array.isArray(parsed.keyIds)
+    ? parsed.keyIds.filter((id): id is string => typeof id === "string")
+    : [];
+  const userId = typeof parsed.userId === "string" ? parsed.userId : null;
+  return { ...(kind ? { kind } : {}), keyIds, userId };
 }
 
 /**
- * Subscribes this replica to the channel on its own connection (a subscribed connection
- * can do nothing else). Returns the stop function.
+ * Subscribes this replica to the channel on its own connection (`subscribeInvalidations`
+ * from core: a reconnect or an unreadable message clears every registered cache). Returns
+ * the stop function.
  */
 export async function startInvalidationSubscriber(deps: AppDeps): Promise<() => Promise<void>> {
-  const channel = invalidationChannel(deps.redisPrefix);
-  const subscriber = deps.redis.duplicate();
   const clearAll = () => {
     for (const handler of handlersOf(deps).values()) handler.clear();
   };
-  let subscribedOnce = false;
-  subscriber.on("message", (received: string, raw: string) => {
-    if (received !== channel) return;
-    const message = parse(raw);
-    if (message === "unreadable") clearAll();
-    else apply(deps, message);
+  return subscribeInvalidations(deps.redis, invalidationChannel(deps.redisPrefix), {
+    logger: deps.logger,
+    onResubscribe: clearAll,
+    onMessage: (value) => {
+      const message = parse(value);
+      if (message === "unreadable") clearAll();
+      else apply(deps, message);
+    },
   });
-  subscriber.on("ready", () => {
-    if (subscribedOnce) clearAll();
-  });
-  subscriber.on("error", (error: Error) => {
-    deps.logger.warn({ err: error }, "cache invalidation subscriber error");
-  });
-  await subscriber.subscribe(channel);
-  subscribedOnce = true;
-  return async () => {
-    try {
-      await subscriber.quit();
-    } catch {
-      subscriber.disconnect();
-    }
-  };
 }

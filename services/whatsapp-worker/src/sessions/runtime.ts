@@ -73,6 +73,7 @@ export class SessionRuntime {
     );
     this.sendSession = {
       sessionId: row.id,
+      userId: row.userId,
       token,
       wire: () => ({ name: this.row.name, phoneNumber: this.phoneNumber }),
       driver: () => this.requireDriver(),
