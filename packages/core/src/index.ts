@@ -1,5 +1,6 @@
 export * from "./api-key-format.js";
 export * from "./bullmq.js";
+export * from "./consent.js";
 export * from "./env.js";
 export * from "./launcher-env.js";
 export * from "./lifecycle.js";
@@ -11,6 +12,8 @@ export * from "./message-wire.js";
 export * from "./metrics.js";
 export * from "./ops.js";
 export * from "./quota.js";
+export * from "./quota-bulk.js";
 export * from "./redis.js";
 export * from "./safe-fetch.js";
 export * from "./webhooks.js";
+export * from "./webhooks-bulk.js";

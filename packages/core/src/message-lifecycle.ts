@@ -8,12 +8,13 @@ import {
 } from "@wagate/contracts";
 import { type Executor, messages } from "@wagate/db";
 import type { Queue } from "bullmq";
-import { and, eq, isNull, lte, or, type SQL, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, lte, or, type SQL, sql } from "drizzle-orm";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { transitionMessage } from "./message-status.js";
 import { type MessageWireSession, toMessageWire } from "./message-wire.js";
 import { refundQuota } from "./quota.js";
+import { releaseQuotaUnits } from "./quota-bulk.js";
 
 /**
  * The one message lifecycle (docs/internals.md "Messages and the send pipeline"). The API,
@@ -48,10 +49,35 @@ export async function insertAcceptedMessage(
 /** Queues the send of `messageId` on its session's send queue (validated payload, shared options). */
 export async function enqueueSendJob(
   queue: Queue,
-  input: { messageId: string; delayMs?: number },
+  input: { messageId: string; delayMs?: number; priority?: number },
 ): Promise<void> {
   const data = parseJob(queue.name, sendJobSchema, { messageId: input.messageId });
-  await queue.add(JOB_NAMES.send, data, sendJobOptions(input.messageId, input.delayMs ?? 0));
+  await queue.add(
+    JOB_NAMES.send,
+    data,
+    sendJobOptions(input.messageId, input.delayMs ?? 0, input.priority ?? 0),
+  );
+}
+
+/**
+ * Many send jobs in one `addBulk` per chunk (a broadcast): same payload and options as
+ * `enqueueSendJob`. Throws on the first chunk Redis refuses; the rows stay `queued` and the
+ * scheduler's reconcile gives them their jobs.
+ */
+export async function enqueueSendJobs(
+  queue: Queue,
+  jobs: Array<{ messageId: string; delayMs?: number; priority?: number }>,
+  chunk = 1000,
+): Promise<void> {
+  for (let i = 0; i < jobs.length; i += chunk) {
+    await queue.addBulk(
+      jobs.slice(i, i + chunk).map((job) => ({
+        name: JOB_NAMES.send,
+        data: parseJob(queue.name, sendJobSchema, { messageId: job.messageId }),
+        opts: sendJobOptions(job.messageId, job.delayMs ?? 0, job.priority ?? 0),
+      })),
+    );
+  }
 }
 
 /** Writes a `message.status` event (webhook rows and jobs); throws when it could not. */
@@ -204,5 +230,57 @@ export async function endUnsent(
     );
   }
   await input.announce(ended);
+  return ended;
+}
+
+/**
+ * `endUnsent` for many messages at once (a broadcast cancelled, a recipient opted out): one
+ * conditional UPDATE of every row matching `match` still in `from` whose unit was not given
+ * back, which stamps `quota_refunded_at`; the units are returned per (account, mode, day) in
+ * one call each, and `announce` gets the ended rows (once: only this call ended them).
+ */
+export async function endUnsentMany(
+  deps: EndUnsentDeps,
+  match: SQL,
+  input: Omit<EndUnsentInput, "announce" | "where" | "forgetSecret"> & {
+    announce: (rows: MessageRow[]) => Promise<unknown>;
+  },
+): Promise<MessageRow[]> {
+  const stamp = input.to === "failed" ? { failedAt: input.now } : { cancelledAt: input.now };
+  const ended = await deps.db
+    .update(messages)
+    .set({
+      status: input.to,
+      ...stamp,
+      ...(input.error ? { errorCode: input.error.code, errorMessage: input.error.message } : {}),
+      quotaRefundedAt: sql`case when ${messages.quotaDay} is null then null else ${input.now.toISOString()}::timestamptz end`,
+      ...(input.releaseIdempotencyKey ? { idempotencyKey: null } : {}),
+    })
+    .where(
+      and(
+        match,
+        inArray(messages.status, input.from),
+        isNull(messages.quotaRefundedAt),
+        eq(messages.direction, "outbound"),
+      ),
+    )
+    .returning();
+  const units = new Map<
+    string,
+    { userId: string; mode: MessageRow["mode"]; day: string; n: number }
+  >();
+  for (const row of ended) {
+    if (row.quotaDay === null) continue;
+    const key = `${row.userId}|${row.mode}|${row.quotaDay}`;
+    const entry = units.get(key) ?? { userId: row.userId, mode: row.mode, day: row.quotaDay, n: 0 };
+    entry.n += 1;
+    units.set(key, entry);
+  }
+  for (const unit of units.values()) {
+    await releaseQuotaUnits(deps.redis, deps.redisPrefix, { ...unit, units: unit.n }).catch(
+      (error) => deps.logger.error({ err: error, units: unit.n }, "quota refund failed"),
+    );
+  }
+  if (ended.length > 0) await input.announce(ended);
   return ended;
 }

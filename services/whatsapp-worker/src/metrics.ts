@@ -1,4 +1,5 @@
 import { SESSION_STATUSES, type SessionStatus } from "@wagate/contracts";
+import { optOutCounter } from "@wagate/core";
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 
 export interface QueueSample {
@@ -31,6 +32,8 @@ export interface WorkerMetrics {
   sessionRestarts: Counter;
   sessionGaveUp: Counter;
   browserRecycles: Counter<"reason">;
+  /** `wagate_opt_outs_total{source}`: numbers opted out by an inbound keyword here. */
+  optOuts: Counter<"source">;
 }
 
 /** Worker metrics on `registry`; gauges are computed on scrape from `sources`. */
@@ -146,6 +149,7 @@ export function createWorkerMetrics(registry: Registry, sources: MetricsSources)
     registers: [registry],
   });
   return {
+    optOuts: optOutCounter(registry),
     messages,
     sendLatency,
     ackLatency,

@@ -7,6 +7,7 @@ import { analyticsRouter } from "./analytics/index.js";
 import { apiKeysRouter } from "./api-keys/index.js";
 import { authRouter } from "./auth/index.js";
 import { messagesRouter } from "./messages/index.js";
+import { optOutsRouter } from "./opt-outs/index.js";
 import { pairingLinksRouter, pairingRouter } from "./pairing/index.js";
 import { passwordResetRouter } from "./password-reset/index.js";
 import { phonePrefixesRouter } from "./phone-prefixes/index.js";
@@ -34,5 +35,6 @@ export function mountRoutes(app: OpenAPIHono<AppEnv>): void {
   app.route("/api/v1/sessions", sessionsRouter());
   app.route("/api/v1/messages", messagesRouter());
   app.route("/api/v1/phone-prefixes", phonePrefixesRouter());
+  app.route("/api/v1/opt-outs", optOutsRouter());
   mountQueueBoard(app);
 }

@@ -9,6 +9,7 @@ import {
 import { messages } from "@wagate/db";
 import { DelayedError, type Job } from "bullmq";
 import { eq } from "drizzle-orm";
+import { holdBeforeSend } from "../consent/before-send.js";
 import type { WorkerContext } from "../context.js";
 import { SendError, type WhatsAppDriver } from "../drivers/types.js";
 import { emitAlone } from "../events/emit.js";
@@ -100,6 +101,8 @@ export async function processSendJob(
     await job.moveToDelayed(row.scheduledAt.getTime(), jobToken);
     throw new DelayedError();
   }
+  const held = await holdBeforeSend(ctx, row, (ended) => announceStatus(ctx, session, ended));
+  if (held) return held;
   if (row.status === "sending" && row.waMessageId) {
     // Sent by an earlier attempt that died before completing the job: never send twice.
     return recordSent(ctx, session, row, row.waMessageId, row.sendToken);

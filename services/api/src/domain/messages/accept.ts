@@ -5,6 +5,7 @@ import { and, eq } from "drizzle-orm";
 import type { AccountPrincipal, AppDeps } from "../../lib/context.js";
 import { ApiError, conflict, validationFailed } from "../../lib/errors.js";
 import { checkQuota } from "../../lib/quota-headers.js";
+import { refuseOptedOut } from "../consent/opt-outs.js";
 import { normalizePhone } from "../phone/normalize.js";
 import { checkRecipient } from "../phone/policy.js";
 import { requireSession, type SessionRow } from "../sessions/find.js";
@@ -134,6 +135,7 @@ export async function acceptMessage(
     }
   }
 
+  await refuseOptedOut(deps, account.userId, recipient);
   const quota = await checkQuota({ deps, account });
   const refund = () =>
     refundQuota(deps.redis, deps.redisPrefix, {
