@@ -1,4 +1,5 @@
 export * from "./api-key-format.js";
+export * from "./broadcast-wire.js";
 export * from "./bullmq.js";
 export * from "./consent.js";
 export * from "./env.js";

@@ -4,6 +4,7 @@ import type { Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
+import { startBroadcastProgress } from "./broadcasts/progress.js";
 import { DEFAULT_WORKER_OPTIONS, type WorkerContext, type WorkerOptions } from "./context.js";
 import { createDriverFactory } from "./drivers/factory.js";
 import type { DriverFactory } from "./drivers/types.js";
@@ -87,6 +88,7 @@ export function createWorker(deps: WorkerDeps): WhatsAppWorker {
   manager = new SessionManager(ctx);
   const sessions = manager;
   let control: Worker | undefined;
+  let progress: { stop(): Promise<void> } | undefined;
   return {
     workerId,
     ctx,
@@ -95,13 +97,16 @@ export function createWorker(deps: WorkerDeps): WhatsAppWorker {
     async start() {
       control = createSessionControlWorker(ctx, sessions);
       await sessions.start();
+      progress = startBroadcastProgress(ctx, () => sessions.owned, options.broadcastProgressMs);
     },
     async stop() {
+      await progress?.stop();
       await closeQueue(control);
       await sessions.shutdown();
       await closeQueue(ctx.webhookQueue);
     },
     async crash() {
+      await progress?.stop();
       await closeQueue(control, true);
       await sessions.crash();
       await closeQueue(ctx.webhookQueue);
