@@ -63,73 +63,78 @@ afterAll(async () => {
 });
 
 describe("broadcasts", () => {
-  it("sends 10 000 recipients once each, reports refused rows, reserves quota exactly", async () => {
-    expect((await api("POST", "/api/v1/opt-outs", { phone: number(90_001) })).status).toBe(201);
-    const recipients: Array<{ to: string; variables?: Record<string, string> }> = [];
-    for (let i = 0; i < BIG; i++) recipients.push({ to: number(i), variables: { name: `N${i}` } });
-    recipients.push({ to: "12345", variables: { name: "x" } }); // not international
-    recipients.push({ to: number(7), variables: { name: "again" } }); // duplicate of row 8
-    recipients.push({ to: number(90_001), variables: { name: "stop" } }); // opted out
-    recipients.push({ to: number(90_002) }); // no {{name}}
-    const before = await used();
-    const res = await api("POST", "/api/v1/broadcasts", {
-      name: "10k",
-      message: { text: "Hello {{ name }}, your order is ready" },
-      recipients,
-    });
-    expect(res.status).toBe(202);
-    const body = await readBody(res);
-    expect(body.recipients).toEqual({ total: BIG + 4, accepted: BIG, refused: 4 });
-    expect(body.refused).toEqual([
-      { row: BIG + 1, to: "12345", reason: expect.stringContaining("international") },
-      { row: BIG + 2, to: number(7), reason: "duplicate of row 8" },
-      { row: BIG + 3, to: number(90_001), reason: "recipient_opted_out" },
-      { row: BIG + 4, to: number(90_002), reason: "missing variable name" },
-    ]);
-    expect(await used()).toBe(before + BIG);
-    const started = Date.now();
-    await flushBroadcastEnqueues(t.deps);
-    // A single send made now passes the broadcast's waiting jobs (they have a lower priority).
-    const single = await readBody(
-      await api("POST", "/api/v1/messages/send-text", { to: number(95_000), text: "urgent" }),
-    );
-    await eventually(
-      async () => stack.network.sendCount(single.id) === 1,
-      "the single send",
-      120_000,
-    );
-    const meanwhile = await broadcast(body.id);
-    expect(meanwhile.counts.queued).toBeGreaterThan(BIG / 2);
+  it(
+    "sends 10 000 recipients once each, reports refused rows, reserves quota exactly",
+    async () => {
+      expect((await api("POST", "/api/v1/opt-outs", { phone: number(90_001) })).status).toBe(201);
+      const recipients: Array<{ to: string; variables?: Record<string, string> }> = [];
+      for (let i = 0; i < BIG; i++)
+        recipients.push({ to: number(i), variables: { name: `N${i}` } });
+      recipients.push({ to: "12345", variables: { name: "x" } }); // not international
+      recipients.push({ to: number(7), variables: { name: "again" } }); // duplicate of row 8
+      recipients.push({ to: number(90_001), variables: { name: "stop" } }); // opted out
+      recipients.push({ to: number(90_002) }); // no {{name}}
+      const before = await used();
+      const res = await api("POST", "/api/v1/broadcasts", {
+        name: "10k",
+        message: { text: "Hello {{ name }}, your order is ready" },
+        recipients,
+      });
+      expect(res.status).toBe(202);
+      const body = await readBody(res);
+      expect(body.recipients).toEqual({ total: BIG + 4, accepted: BIG, refused: 4 });
+      expect(body.refused).toEqual([
+        { row: BIG + 1, to: "12345", reason: expect.stringContaining("international") },
+        { row: BIG + 2, to: number(7), reason: "duplicate of row 8" },
+        { row: BIG + 3, to: number(90_001), reason: "recipient_opted_out" },
+        { row: BIG + 4, to: number(90_002), reason: "missing variable name" },
+      ]);
+      expect(await used()).toBe(before + BIG);
+      const started = Date.now();
+      await flushBroadcastEnqueues(t.deps);
+      // A single send made now passes the broadcast's waiting jobs (they have a lower priority).
+      const single = await readBody(
+        await api("POST", "/api/v1/messages/send-text", { to: number(95_000), text: "urgent" }),
+      );
+      await eventually(
+        async () => stack.network.sendCount(single.id) === 1,
+        "the single send",
+        120_000,
+      );
+      const meanwhile = await broadcast(body.id);
+      expect(meanwhile.counts.queued).toBeGreaterThan(BIG / 2);
 
-    const done = await eventually(
-      async () => {
-        const b = await broadcast(body.id);
-        return b.status === "completed" ? b : null;
-      },
-      "the broadcast to complete",
-      Math.max(120_000, BIG * 200), // the worker sends ~15-50 a second on a loaded CI box
-    );
-    console.info(`broadcast of ${BIG} sent in ${(Date.now() - started) / 1000} s`);
-    expect(done.counts.sent + done.counts.delivered + done.counts.read).toBe(BIG);
-    expect(done.progress).toBe(1);
-    const ids = await idsOf(body.id);
-    expect(ids).toHaveLength(BIG);
-    const sent = new Map(stack.network.deliveries().map((d) => [d.reference, d]));
-    for (const id of ids) expect(stack.network.sendCount(id)).toBe(1);
-    expect(sent.get(ids[3]!)?.text).toMatch(/^Hello N\d+, your order is ready$/);
-    expect(stack.network.duplicates()).toEqual([]);
+      const done = await eventually(
+        async () => {
+          const b = await broadcast(body.id);
+          return b.status === "completed" ? b : null;
+        },
+        "the broadcast to complete",
+        Math.max(120_000, BIG * 200), // the worker sends ~15-50 a second on a loaded CI box
+      );
+      console.info(`broadcast of ${BIG} sent in ${(Date.now() - started) / 1000} s`);
+      expect(done.counts.sent + done.counts.delivered + done.counts.read).toBe(BIG);
+      expect(done.progress).toBe(1);
+      const ids = await idsOf(body.id);
+      expect(ids).toHaveLength(BIG);
+      const sent = new Map(stack.network.deliveries().map((d) => [d.reference, d]));
+      for (const id of ids) expect(stack.network.sendCount(id)).toBe(1);
+      expect(sent.get(ids[3]!)?.text).toMatch(/^Hello N\d+, your order is ready$/);
+      expect(stack.network.duplicates()).toEqual([]);
 
-    const completed = await eventually(
-      async () => hooksFor(body.id, "broadcast.completed")[0],
-      "broadcast.completed",
-    );
-    expect(completed.payload.data).toMatchObject({ status: "completed", progress: 1 });
-    const progress = hooksFor(body.id, "broadcast.progress");
-    expect(progress.length).toBeGreaterThan(0);
-    const times = progress.map((h) => Date.parse(h.payload.timestamp)).sort((a, b) => a - b);
-    for (let i = 1; i < times.length; i++)
-      expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(2_999);
-  }, Math.max(240_000, BIG * 220));
+      const completed = await eventually(
+        async () => hooksFor(body.id, "broadcast.completed")[0],
+        "broadcast.completed",
+      );
+      expect(completed.payload.data).toMatchObject({ status: "completed", progress: 1 });
+      const progress = hooksFor(body.id, "broadcast.progress");
+      expect(progress.length).toBeGreaterThan(0);
+      const times = progress.map((h) => Date.parse(h.payload.timestamp)).sort((a, b) => a - b);
+      for (let i = 1; i < times.length; i++)
+        expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(2_999);
+    },
+    Math.max(240_000, BIG * 220),
+  );
 
   it("pauses, resumes and cancels; cancelled messages give their units back", async () => {
     const recipients = Array.from({ length: 300 }, (_, i) => ({ to: number(20_000 + i) }));
