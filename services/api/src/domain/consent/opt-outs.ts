@@ -17,6 +17,7 @@ import { and, desc, eq, inArray, lt } from "drizzle-orm";
 import type { AppDeps } from "../../lib/context.js";
 import { ApiError } from "../../lib/errors.js";
 import { queueFor } from "../../lib/queues.js";
+import { DomainError } from "../errors.js";
 
 /**
  * The account's opt-out list through the API (docs/internals.md "Consent and broadcasts").
@@ -28,10 +29,10 @@ import { queueFor } from "../../lib/queues.js";
 /** 422 `recipient_opted_out` when the account's list holds `phone`; called before quota. */
 export async function refuseOptedOut(deps: AppDeps, userId: string, phone: string) {
   if (await isOptedOut(deps.db, userId, phone)) {
-    throw new ApiError(
+    throw new DomainError(
       "recipient_opted_out",
       "the recipient opted out of messages from this account; nothing was sent or counted",
-      { details: { to: phone } },
+      { to: phone },
     );
   }
 }

@@ -19,12 +19,10 @@ export async function answerSend(c: Context<AppEnv>, request: SendRequest) {
       400,
     );
   }
-  const accepted: AcceptedMessage = await acceptMessage(
-    c.get("deps"),
-    c.get("account"),
-    request,
-    key,
-  );
+  const accepted: AcceptedMessage = await acceptMessage(c.get("deps"), c.get("account"), request, {
+    idempotencyKey: key,
+    rateLimit: c.get("rateLimit"),
+  });
   for (const [name, value] of Object.entries(accepted.quotaHeaders)) c.header(name, value);
   if (accepted.replayed) c.header("Idempotent-Replayed", "true");
   c.header("Location", `/api/v1/messages/${accepted.row.id}`);
