@@ -170,9 +170,12 @@ describe("consent", () => {
       .insert(optOuts)
       .values({ id: `opt_${id.slice(4)}`, userId: account.userId, phone: C, source: "admin" });
     await eventually(
-      async () => (await message(id)).status === "failed",
+      async () => {
+        const m = await message(id);
+        return m.status === "failed";
+      },
       "the failed message",
-      15_000,
+      60_000,
     );
     expect((await message(id)).error.code).toBe("recipient_opted_out");
     expect(stack.network.sendCount(id)).toBe(0);
