@@ -14,6 +14,7 @@ export const ERROR_CODES = [
   "unsupported_media_type",
   "service_unavailable",
   "internal",
+  "recipient_opted_out",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -34,6 +35,7 @@ export const ERROR_STATUS: Record<
   unsupported_media_type: 415,
   service_unavailable: 503,
   internal: 500,
+  recipient_opted_out: 422,
 };
 
 export const errorEnvelopeSchema = z.object({
@@ -70,9 +72,12 @@ export type SendErrorCode = (typeof SEND_ERROR_CODES)[number];
 /**
  * Codes of messages ended by wagate itself rather than by a send attempt: the API could not
  * queue the send (`enqueue_failed`), or the message's session was deleted first
- * (`session_deleted`, set by the scheduler's reconcile).
+ * (`session_deleted`, set by the scheduler's reconcile), or its recipient opted out before it
+ * was sent (`recipient_opted_out`).
  */
 export const MESSAGE_END_CODES = {
   enqueueFailed: "enqueue_failed",
   sessionDeleted: "session_deleted",
+  /** The recipient opted out (STOP, or the opt-out list) before the message was sent. */
+  recipientOptedOut: "recipient_opted_out",
 } as const;

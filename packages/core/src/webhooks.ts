@@ -153,6 +153,14 @@ export type EmitEventInput = {
       data: Extract<WebhookPayload, { type: "message.status" }>["data"];
     }
   | { type: "session.status"; data: Extract<WebhookPayload, { type: "session.status" }>["data"] }
+  | {
+      type: "contact.opted_out" | "contact.opted_in";
+      data: Extract<WebhookPayload, { type: "contact.opted_out" }>["data"];
+    }
+  | {
+      type: "broadcast.progress" | "broadcast.completed";
+      data: Extract<WebhookPayload, { type: "broadcast.progress" }>["data"];
+    }
 );
 
 interface AccountWebhooks {

@@ -18,6 +18,8 @@ export const ID_PREFIXES = {
   apiLog: "log",
   phonePrefix: "pfx",
   pairingLink: "pln",
+  optOut: "opt",
+  broadcast: "bct",
   request: "req",
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -3,6 +3,7 @@ export { type App, createApp } from "./app.js";
 export { apiKeySecretFor, createDeps } from "./deps.js";
 export { getApiKeyCache } from "./domain/api-keys/cache.js";
 export { verifyApiKey } from "./domain/api-keys/verify.js";
+export { flushBroadcastEnqueues } from "./domain/broadcasts/accept.js";
 export { ensureDemoAccount } from "./domain/demo.js";
 export { getAcceptBatcher } from "./domain/messages/group-commit.js";
 export { type ApiEnv, apiEnvSchema, parseApiEnv } from "./env.js";

@@ -4,6 +4,7 @@ import { type MessageMedia, messages, newId } from "@wagate/db";
 import { and, eq } from "drizzle-orm";
 import type { AccountPrincipal, AppDeps } from "../../lib/context.js";
 import { checkQuota } from "../../lib/quota-headers.js";
+import { refuseOptedOut } from "../consent/opt-outs.js";
 import { ConflictError, InvalidFieldError, NotFoundError, UnavailableError } from "../errors.js";
 import type { DeferredRateLimit } from "../limits/admission.js";
 import { normalizePhone } from "../phone/normalize.js";
@@ -177,6 +178,7 @@ export async function acceptMessage(
   const prepared = await prepareSend(deps, account, request, now);
 
   // 2. Pre-insert checks go here.
+  await refuseOptedOut(deps, account.userId, prepared.recipient);
 
   if (idempotencyKey) {
     const existing = await findByIdempotencyKey(deps, account.userId, idempotencyKey);
