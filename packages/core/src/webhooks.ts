@@ -150,6 +150,15 @@ export type EmitEventInput = {
       data: Extract<WebhookPayload, { type: "message.status" }>["data"];
     }
   | { type: "session.status"; data: Extract<WebhookPayload, { type: "session.status" }>["data"] }
+  | {
+      type: "message.edited" | "message.revoked";
+      data: Extract<WebhookPayload, { type: "message.status" }>["data"];
+    }
+  | {
+      type: "message.reaction";
+      data: Extract<WebhookPayload, { type: "message.reaction" }>["data"];
+    }
+  | { type: "poll.vote"; data: Extract<WebhookPayload, { type: "poll.vote" }>["data"] }
 );
 
 /**

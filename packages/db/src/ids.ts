@@ -18,6 +18,7 @@ export const ID_PREFIXES = {
   apiLog: "log",
   phonePrefix: "pfx",
   pairingLink: "pln",
+  contact: "ctc",
   request: "req",
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;

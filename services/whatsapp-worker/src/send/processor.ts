@@ -13,7 +13,7 @@ import type { WorkerContext } from "../context.js";
 import { SendError, type WhatsAppDriver } from "../drivers/types.js";
 import { emitAlone } from "../events/emit.js";
 import { untilDatabaseAnswers } from "../events/retry.js";
-import { loadMedia } from "./media.js";
+import { dispatchSend } from "./dispatch.js";
 import type { SessionPacer } from "./pacing.js";
 
 type MessageRow = typeof messages.$inferSelect;
@@ -135,26 +135,10 @@ export async function processSendJob(
   try {
     await session.pacer.take(row.recipient, session.signal);
     if (session.signal.aborted) throw new Error("session stopped before sending");
-    const result =
-      row.type === "text"
-        ? await session.driver().sendText({
-            to: row.recipient,
-            text: row.content ?? "",
-            reference: row.id,
-            replyTo: row.replyTo,
-          })
-        : await session.driver().sendMedia({
-            to: row.recipient,
-            reference: row.id,
-            caption: row.content,
-            media: await loadMedia(
-              row.media ?? { url: null, mimeType: null, filename: null, size: null },
-              {
-                maxBytes: ctx.options.mediaMaxBytes,
-                allowPrivate: ctx.options.allowPrivateUrls,
-              },
-            ),
-          });
+    const result = await dispatchSend(session.driver(), row, {
+      maxBytes: ctx.options.mediaMaxBytes,
+      allowPrivate: ctx.options.allowPrivateUrls,
+    });
     return await recordSent(ctx, session, claimed, result.waMessageId, session.token);
   } catch (error) {
     if (error instanceof DelayedError) throw error;

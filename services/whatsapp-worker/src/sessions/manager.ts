@@ -15,6 +15,7 @@ import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import type { Redis } from "ioredis";
 import type { WorkerContext } from "../context.js";
 import { PairingCodeError } from "../drivers/types.js";
+import { answerDriverOp } from "../rich/driver-ops.js";
 import { SessionLease } from "./lease.js";
 import { retakeLostLease } from "./lease-retake.js";
 import { publishSessionStatus } from "./publish.js";
@@ -68,6 +69,11 @@ export class SessionManager {
       }
       if (command.action === "pairing_code") {
         if (this.runtimes.has(command.sessionId)) void this.answerPairingCode(command);
+        return;
+      }
+      if (command.action === "driver_op") {
+        const runtime = this.runtimes.get(command.sessionId);
+        if (runtime) void answerDriverOp(this.ctx, runtime.readyDriver(), command);
         return;
       }
       if (this.runtimes.has(command.sessionId)) {

@@ -1,6 +1,6 @@
 import { MESSAGE_END_CODES, type MessageType } from "@wagate/contracts";
 import { endUnsent, insertAcceptedMessage, refundQuota } from "@wagate/core";
-import { type MessageMedia, messages, newId } from "@wagate/db";
+import { type MessageMedia, type MessagePayload, messages, newId } from "@wagate/db";
 import { and, eq } from "drizzle-orm";
 import type { AccountPrincipal, AppDeps } from "../../lib/context.js";
 import { ApiError, conflict, validationFailed } from "../../lib/errors.js";
@@ -13,6 +13,7 @@ import { announceStatus } from "./announce.js";
 import { enqueueSend } from "./enqueue.js";
 import { IDEMPOTENCY_WINDOW_MS, requestFingerprint } from "./idempotency.js";
 import { getAcceptMetrics } from "./metrics.js";
+import { isGroupJid } from "./rich.js";
 
 export type MessageRow = typeof messages.$inferSelect;
 
@@ -32,6 +33,8 @@ export interface SendRequest {
   media: MessageMedia | null;
   /** A secret body (an OTP): never shown back, cleared by the worker once sent. */
   sensitive?: boolean;
+  /** Type-specific content (location, contacts, poll, mentions), validated by the route. */
+  payload?: MessagePayload | null;
 }
 
 export interface AcceptedMessage {
@@ -48,6 +51,7 @@ const fieldError = (path: string, message: string) =>
 
 /** `to` in E.164 and allowed by the phone prefix policy, or a 422 naming the field. */
 export async function resolveRecipient(deps: AppDeps, to: string): Promise<string> {
+  if (isGroupJid(to)) return to; // the prefix policy and E.164 apply to phones only
   const normalized = normalizePhone(to);
   if (!normalized.ok) throw fieldError("to", normalized.reason);
   const decision = await checkRecipient(deps.db, normalized.e164);
@@ -113,6 +117,7 @@ export async function acceptMessage(
     media: request.media,
     reply_to: request.replyTo ?? null,
     send_at: request.sendAt?.toISOString() ?? null,
+    payload: request.payload ?? undefined,
   });
 
   if (idempotencyKey) {
@@ -156,6 +161,7 @@ export async function acceptMessage(
       content: request.content,
       sensitive: request.sensitive ?? false,
       media: request.media,
+      payload: request.payload ?? null,
       replyTo: request.replyTo ?? null,
       status: scheduled ? "scheduled" : "queued",
       idempotencyKey: idempotencyKey ?? null,
