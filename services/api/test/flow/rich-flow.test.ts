@@ -207,4 +207,68 @@ describe("flow: rich messages on the simulator", () => {
     const sent = await untilStatus(group.id, ["sent", "delivered", "read"]);
     expect(sent).toMatchObject({ to: "120363025246125486@g.us", mentions: ["+213661234567"] });
   });
+
+  it("number checks are cached; a number not on WhatsApp is refused at once; LIDs on sends", async () => {
+    const first = await api("GET", `/api/v1/contacts/check?phone=${encodeURIComponent(TO)}`);
+    const checked = await readBody(first);
+    expect(first.status, JSON.stringify(checked)).toBe(200);
+    expect(checked).toMatchObject({ phone: TO, on_whatsapp: true, cached: false });
+    expect(checked.lid).toMatch(/@lid$/);
+    expect(checked.wa_id).toBe("213661234567@c.us");
+    const again = await readBody(
+      await api("GET", `/api/v1/contacts/check?phone=${encodeURIComponent("+213 661 234 567")}`),
+    );
+    expect(again).toMatchObject({ phone: TO, cached: true, lid: checked.lid });
+
+    const batch = await api("POST", "/api/v1/contacts/check", {
+      phones: [TO, "+213660000000"],
+    });
+    const answers = (await readBody(batch)).data;
+    expect(answers).toEqual([
+      expect.objectContaining({ phone: TO, on_whatsapp: true, cached: true }),
+      expect.objectContaining({ phone: "+213660000000", on_whatsapp: false, lid: null }),
+    ]);
+    const bad = await api("GET", "/api/v1/contacts/check?phone=nope");
+    expect(bad.status).toBe(422);
+
+    const refused = await api("POST", "/api/v1/messages/send-text", {
+      to: "+213660000000",
+      text: "hello?",
+    });
+    expect(refused.status).toBe(422);
+    expect((await readBody(refused)).error.code).toBe("not_on_whatsapp");
+
+    const sent = await send("send-text", { to: TO, text: "with lid" });
+    expect(sent.to_lid).toBe(checked.lid);
+  });
+
+  it("contacts fill from traffic: an inbound webhook carries phone and LID; lists are per account", async () => {
+    await send("send-text", { to: TO, text: "echo who am i" });
+    const received = await hook("message.received", (d) => d.text === "who am i");
+    expect(received.payload.data).toMatchObject({ from: TO });
+    expect(String(received.payload.data.from_lid)).toMatch(/@lid$/);
+
+    const contact = await eventually(async () => {
+      const c = await readBody(await api("GET", `/api/v1/contacts/${encodeURIComponent(TO)}`));
+      return c.last_inbound_at && c.last_outbound_at ? c : null;
+    }, "the contact's traffic");
+    expect(contact).toMatchObject({ phone: TO, push_name: "Sim 4567", on_whatsapp: true });
+    expect(contact.lid).toBe(received.payload.data.from_lid);
+    const byLid = await readBody(
+      await api("GET", `/api/v1/contacts/${encodeURIComponent(contact.lid)}`),
+    );
+    expect(byLid.id).toBe(contact.id);
+    const list = await readBody(await api("GET", "/api/v1/contacts?limit=10"));
+    expect(list.data.map((c: { phone: string }) => c.phone)).toContain(TO);
+
+    const other = await seedAccount(t);
+    const hidden = await t.app.request(`/api/v1/contacts/${encodeURIComponent(TO)}`, {
+      headers: { authorization: other.headers.authorization },
+    });
+    expect(hidden.status).toBe(404);
+    const empty = await t.app.request("/api/v1/contacts", {
+      headers: { authorization: other.headers.authorization },
+    });
+    expect((await readBody(empty)).data).toEqual([]);
+  });
 });

@@ -324,6 +324,7 @@ export class SimulatorDriver extends EventEmitter<DriverEvents> implements Whats
           waMessageId: `sim_in_${randomBytes(10).toString("hex")}`,
           from: to,
           fromLid: simulatedLid(to),
+          pushName: `Sim ${to.slice(-4)}`,
           type: "text",
           text: reply,
           at: this.now(),

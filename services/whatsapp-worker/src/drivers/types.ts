@@ -32,6 +32,8 @@ export interface InboundMessage {
   from: string;
   /** The sender's LID (`…@lid`) when known. */
   fromLid?: string | null;
+  /** The sender's WhatsApp display name when known. */
+  pushName?: string | null;
   type: MessageType;
   text: string | null;
   at: Date;

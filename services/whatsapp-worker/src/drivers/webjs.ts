@@ -101,6 +101,7 @@ function toInbound(message: WebjsMessage): InboundMessage | null {
     waMessageId: message.id._serialized,
     from: isLid(message.from) ? "" : jidToE164(message.from),
     ...(isLid(message.from) ? { fromLid: message.from } : {}),
+    ...(message._data?.notifyName ? { pushName: message._data.notifyName } : {}),
     type: types,
     text: message.body || null,
     at: new Date(message.timestamp * 1000),

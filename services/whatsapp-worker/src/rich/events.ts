@@ -1,5 +1,5 @@
 import { type Executor, messages } from "@wagate/db";
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { WorkerContext } from "../context.js";
 import type { InboundPollVote, InboundReaction } from "../drivers/types.js";
 import { withEvents } from "../events/emit.js";
@@ -13,6 +13,33 @@ const findByWaId = (tx: Executor, sessionId: string, waMessageId: string) =>
     .limit(1)
     .for("update");
 
+/** How long a reaction or vote waits for the send it names to be recorded. */
+const SEND_RECORD_WAIT_MS = 5_000;
+
+/**
+ * A reaction or vote can beat the `sent` record of its message (the recipient answers
+ * faster than the worker stores the wa id): while a message of the session is `sending`,
+ * look again for up to `SEND_RECORD_WAIT_MS` before treating the message as unknown.
+ */
+async function awaitRecorded(ctx: WorkerContext, sessionId: string, waMessageId: string) {
+  const deadline = Date.now() + SEND_RECORD_WAIT_MS;
+  for (;;) {
+    const [found] = await ctx.db
+      .select({ id: messages.id })
+      .from(messages)
+      .where(and(eq(messages.sessionId, sessionId), eq(messages.waMessageId, waMessageId)))
+      .limit(1);
+    if (found || Date.now() > deadline) return;
+    const [sending] = await ctx.db
+      .select({ id: messages.id })
+      .from(messages)
+      .where(and(eq(messages.sessionId, sessionId), sql`${messages.status} = 'sending'`))
+      .limit(1);
+    if (!sending) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 /**
  * A reaction from WhatsApp (issue 12): the message's `reactions` keep one entry per reactor
  * (the latest replaces; an empty emoji removes it) and `message.reaction` is emitted, in one
@@ -24,6 +51,7 @@ export async function recordReaction(
   session: InboundSession,
   reaction: InboundReaction,
 ): Promise<void> {
+  await awaitRecorded(ctx, session.sessionId, reaction.waMessageId);
   await withEvents(ctx, async (tx, emit) => {
     const [row] = await findByWaId(tx, session.sessionId, reaction.waMessageId);
     const reactor = reaction.fromMe ? "me" : (reaction.from ?? reaction.fromLid ?? "?");
@@ -72,6 +100,7 @@ export async function recordPollVote(
   session: InboundSession,
   vote: InboundPollVote,
 ): Promise<void> {
+  await awaitRecorded(ctx, session.sessionId, vote.waMessageId);
   await withEvents(ctx, async (tx, emit) => {
     const [row] = await findByWaId(tx, session.sessionId, vote.waMessageId);
     const at = vote.at.toISOString();

@@ -1,5 +1,6 @@
-import type { messages } from "@wagate/db";
+import type { Executor, messages } from "@wagate/db";
 import { SendError, type SendResult, type WhatsAppDriver } from "../drivers/types.js";
+import { noteOutbound } from "../rich/contacts.js";
 import { loadMedia, type MediaLimits } from "./media.js";
 
 type MessageRow = typeof messages.$inferSelect;
@@ -16,6 +17,21 @@ const missing = (what: string) =>
  * row's `payload` holds the type's content as the API validated it.
  */
 export async function dispatchSend(
+  driver: WhatsAppDriver,
+  row: MessageRow,
+  limits: MediaLimits,
+  /** When given, the recipient's contact row is updated after the send (best effort). */
+  contactsDb?: { db: Executor; now: () => Date; warn: (error: unknown) => void },
+): Promise<SendResult> {
+  const result = await sendByType(driver, row, limits);
+  if (contactsDb) {
+    // Off the send path: the `sent` record must not wait for it.
+    void noteOutbound(contactsDb.db, row, contactsDb.now()).catch(contactsDb.warn);
+  }
+  return result;
+}
+
+async function sendByType(
   driver: WhatsAppDriver,
   row: MessageRow,
   limits: MediaLimits,

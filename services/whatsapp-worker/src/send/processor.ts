@@ -135,10 +135,16 @@ export async function processSendJob(
   try {
     await session.pacer.take(row.recipient, session.signal);
     if (session.signal.aborted) throw new Error("session stopped before sending");
-    const result = await dispatchSend(session.driver(), row, {
-      maxBytes: ctx.options.mediaMaxBytes,
-      allowPrivate: ctx.options.allowPrivateUrls,
-    });
+    const result = await dispatchSend(
+      session.driver(),
+      row,
+      { maxBytes: ctx.options.mediaMaxBytes, allowPrivate: ctx.options.allowPrivateUrls },
+      {
+        db: ctx.db,
+        now: ctx.now,
+        warn: (err) => ctx.logger.warn({ err, messageId: row.id }, "contact not updated"),
+      },
+    );
     return await recordSent(ctx, session, claimed, result.waMessageId, session.token);
   } catch (error) {
     if (error instanceof DelayedError) throw error;

@@ -4,6 +4,7 @@ import { and, eq, sql } from "drizzle-orm";
 import type { WorkerContext } from "../context.js";
 import type { DriverAck, InboundMessage } from "../drivers/types.js";
 import { withEvents } from "../events/emit.js";
+import { noteContact } from "../rich/contacts.js";
 import type { SendSession } from "../send/processor.js";
 
 const PENDING_ACK_TTL_MS = 60_000;
@@ -178,9 +179,19 @@ export async function recordInbound(
         status: "received",
         waMessageId: message.waMessageId,
         receivedAt: message.at,
+        recipientLid: message.fromLid ?? null,
       })
       .returning();
     if (!row) return false;
+    await noteContact(tx, {
+      userId: session.userId,
+      mode: session.mode,
+      phone: message.from,
+      lid: message.fromLid ?? null,
+      pushName: message.pushName,
+      direction: "inbound",
+      at: message.at,
+    });
     const wire = toMessageWire(row, { name: session.name, phoneNumber: session.phoneNumber });
     await emit({
       userId: row.userId,

@@ -35,6 +35,8 @@ export interface SendRequest {
   sensitive?: boolean;
   /** Type-specific content (location, contacts, poll, mentions), validated by the route. */
   payload?: MessagePayload | null;
+  /** The recipient's LID when the contacts table knows it (shown as `to_lid`). */
+  recipientLid?: string | null;
 }
 
 export interface AcceptedMessage {
@@ -162,6 +164,7 @@ export async function acceptMessage(
       sensitive: request.sensitive ?? false,
       media: request.media,
       payload: request.payload ?? null,
+      recipientLid: request.recipientLid ?? null,
       replyTo: request.replyTo ?? null,
       status: scheduled ? "scheduled" : "queued",
       idempotencyKey: idempotencyKey ?? null,

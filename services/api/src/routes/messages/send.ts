@@ -1,5 +1,6 @@
 import { toMessageWire } from "@wagate/core";
 import type { Context } from "hono";
+import { refuseKnownNotOnWhatsapp } from "../../domain/contacts/contacts.js";
 import {
   type AcceptedMessage,
   acceptMessage,
@@ -19,10 +20,11 @@ export async function answerSend(c: Context<AppEnv>, request: SendRequest) {
       400,
     );
   }
+  const facts = await refuseKnownNotOnWhatsapp(c.get("deps"), c.get("account"), request.to);
   const accepted: AcceptedMessage = await acceptMessage(
     c.get("deps"),
     c.get("account"),
-    request,
+    { ...request, recipientLid: facts.lid },
     key,
   );
   for (const [name, value] of Object.entries(accepted.quotaHeaders)) c.header(name, value);
