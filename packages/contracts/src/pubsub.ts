@@ -40,6 +40,12 @@ export const driverOpSchema = z.discriminatedUnion("op", [
   z.object({ op: z.literal("edit"), chat: z.string(), waMessageId: z.string(), text: z.string() }),
   z.object({ op: z.literal("revoke"), chat: z.string(), waMessageId: z.string() }),
   z.object({ op: z.literal("check_numbers"), phones: z.array(z.string()).min(1).max(100) }),
+  z.object({ op: z.literal("read"), chat: z.string() }),
+  z.object({
+    op: z.literal("presence"),
+    chat: z.string(),
+    state: z.enum(["typing", "recording", "paused"]),
+  }),
 ]);
 export type DriverOp = z.infer<typeof driverOpSchema>;
 export const driverOpCommandSchema = z.object({

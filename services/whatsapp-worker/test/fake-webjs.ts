@@ -74,6 +74,9 @@ export class FakeWebjsClient extends EventEmitter implements WebjsClient {
       timestamp: messages.at(-1)?.timestamp ?? 0,
       fetchMessages: async ({ limit }: { limit: number }) =>
         (this.chats.get(chatId) ?? []).slice(-limit),
+      sendStateTyping: async () => this.chatStates.push({ chatId, state: "typing" }),
+      sendStateRecording: async () => this.chatStates.push({ chatId, state: "recording" }),
+      clearState: async () => this.chatStates.push({ chatId, state: "paused" }),
     };
   }
   async getChats() {
@@ -96,6 +99,12 @@ export class FakeWebjsClient extends EventEmitter implements WebjsClient {
       const pair = this.lidPairs.find((p) => p.lid === id || p.pn === id);
       return { lid: pair?.lid, pn: pair?.pn };
     });
+  }
+  seen: string[] = [];
+  chatStates: Array<{ chatId: string; state: string }> = [];
+  async sendSeen(chatId: string) {
+    this.seen.push(chatId);
+    return true;
   }
   async getContactById(contactId: string) {
     this.contactLookups.push(contactId);

@@ -175,6 +175,21 @@ describe("webjs driver: operations on messages and numbers", () => {
     });
   });
 
+  it("markRead → client.sendSeen(chatId); presence → chat.sendStateTyping/Recording/clearState", async () => {
+    const { d, client } = await linked();
+    await d.markRead(TO);
+    await d.markRead("120363025246125486@g.us");
+    expect(client.seen).toEqual([CHAT, "120363025246125486@g.us"]);
+    await d.setPresence(TO, "typing");
+    await d.setPresence(TO, "recording");
+    await d.setPresence(TO, "paused");
+    expect(client.chatStates).toEqual([
+      { chatId: CHAT, state: "typing" },
+      { chatId: CHAT, state: "recording" },
+      { chatId: CHAT, state: "paused" },
+    ]);
+  });
+
   it("checkNumbers: getNumberId, then getContactLidAndPhone for the LID", async () => {
     const { d, client } = await linked();
     client.lidPairs.push({ lid: "98765432109876@lid", pn: CHAT });

@@ -6,6 +6,7 @@ import { adminsRouter } from "./admins/index.js";
 import { analyticsRouter } from "./analytics/index.js";
 import { apiKeysRouter } from "./api-keys/index.js";
 import { authRouter } from "./auth/index.js";
+import { chatsRouter } from "./chats/index.js";
 import { contactsRouter } from "./contacts/index.js";
 import { messagesRouter } from "./messages/index.js";
 import { pairingLinksRouter, pairingRouter } from "./pairing/index.js";
@@ -35,6 +36,7 @@ export function mountRoutes(app: OpenAPIHono<AppEnv>): void {
   app.route("/api/v1/sessions", sessionsRouter());
   app.route("/api/v1/messages", messagesRouter());
   app.route("/api/v1/contacts", contactsRouter());
+  app.route("/api/v1/chats", chatsRouter());
   app.route("/api/v1/phone-prefixes", phonePrefixesRouter());
   mountQueueBoard(app);
 }

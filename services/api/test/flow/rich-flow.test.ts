@@ -271,4 +271,23 @@ describe("flow: rich messages on the simulator", () => {
     });
     expect((await readBody(empty)).data).toEqual([]);
   });
+
+  it("marks a chat read and shows typing; another account's chat is 404", async () => {
+    const chat = encodeURIComponent(TO);
+    const read = await api("POST", `/api/v1/chats/${chat}/read`);
+    expect(read.status).toBe(200);
+    expect(await readBody(read)).toEqual({ chat: TO, read: true });
+    const typing = await api("POST", `/api/v1/chats/${chat}/presence`, { state: "typing" });
+    expect(await readBody(typing)).toEqual({ chat: TO, state: "typing" });
+    const bad = await api("POST", `/api/v1/chats/${chat}/presence`, { state: "dancing" });
+    expect([400, 422]).toContain(bad.status);
+    const unknown = await api("POST", `/api/v1/chats/${encodeURIComponent("+213661239999")}/read`);
+    expect(unknown.status).toBe(404);
+    const other = await seedAccount(t);
+    const hidden = await t.app.request(`/api/v1/chats/${chat}/read`, {
+      method: "POST",
+      headers: { authorization: other.headers.authorization },
+    });
+    expect(hidden.status).toBe(404);
+  });
 });

@@ -248,6 +248,14 @@ export class SimulatorDriver extends EventEmitter<DriverEvents> implements Whats
     this.requireReady();
   }
 
+  async markRead(_chat: string): Promise<void> {
+    this.requireReady();
+  }
+
+  async setPresence(_chat: string, _state: "typing" | "recording" | "paused"): Promise<void> {
+    this.requireReady();
+  }
+
   /** Numbers ending in `0000` are not on WhatsApp; the others get a stable LID. */
   async checkNumbers(phones: string[]): Promise<NumberLookup[]> {
     this.requireReady();

@@ -261,6 +261,10 @@ export interface WhatsAppDriver extends EventEmitter<DriverEvents> {
   edit?(ref: MessageRef, text: string): Promise<void>;
   /** Deletes a message we sent for everyone. */
   revoke?(ref: MessageRef): Promise<void>;
+  /** Marks a chat (phone E.164 or `…@g.us`) as read ("send seen"). */
+  markRead?(chat: string): Promise<void>;
+  /** Shows typing or recording in a chat, or clears it (`paused`). */
+  setPresence?(chat: string, state: "typing" | "recording" | "paused"): Promise<void>;
   /** Whether each phone (E.164) has WhatsApp, with its id and LID when known. */
   checkNumbers?(phones: string[]): Promise<NumberLookup[]>;
 }

@@ -66,6 +66,8 @@ export interface WebjsClient extends EventEmitter {
   getContactLidAndPhone(
     userIds: string[],
   ): Promise<Array<{ lid?: string | undefined; pn?: string | undefined }>>;
+  /** Marks the chat as read. */
+  sendSeen(chatId: string): Promise<boolean>;
   /** A WhatsApp contact (for contact-card lists). */
   getContactById(contactId: string): Promise<unknown>;
   /** Chats with their last activity (unix seconds), for the backfill after a reconnect. */
@@ -88,6 +90,9 @@ export interface WebjsChat {
   /** Unix seconds of the last message. */
   timestamp?: number;
   fetchMessages(options: { limit: number; fromMe?: boolean }): Promise<WebjsMessage[]>;
+  sendStateTyping?(): Promise<unknown>;
+  sendStateRecording?(): Promise<unknown>;
+  clearState?(): Promise<unknown>;
 }
 
 export interface WebjsClientSpec {

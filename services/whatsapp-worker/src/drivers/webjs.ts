@@ -504,6 +504,33 @@ export class WebjsDriver extends EventEmitter<DriverEvents> implements WhatsAppD
     await this.onMessage(ref, "revoke", (m) => m.delete?.(true));
   }
 
+  /** `client.sendSeen(chatId)`. */
+  async markRead(chat: string): Promise<void> {
+    const chatId = await this.chatId(chat);
+    try {
+      await withTimeout(this.readyClient().sendSeen(chatId), this.options.sendTimeoutMs, "seen");
+    } catch (error) {
+      throw classifySendError(error);
+    }
+  }
+
+  /** The chat's `sendStateTyping()` / `sendStateRecording()` / `clearState()`. */
+  async setPresence(chat: string, state: "typing" | "recording" | "paused"): Promise<void> {
+    const chatId = await this.chatId(chat);
+    try {
+      const found = await this.readyClient().getChatById(chatId);
+      const run =
+        state === "typing"
+          ? found.sendStateTyping?.()
+          : state === "recording"
+            ? found.sendStateRecording?.()
+            : found.clearState?.();
+      await withTimeout(Promise.resolve(run), this.options.sendTimeoutMs, "presence");
+    } catch (error) {
+      throw classifySendError(error);
+    }
+  }
+
   /** `getNumberId` per phone, then `getContactLidAndPhone` for those on WhatsApp. */
   async checkNumbers(phones: string[]): Promise<NumberLookup[]> {
     const client = this.readyClient();

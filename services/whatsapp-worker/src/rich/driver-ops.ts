@@ -23,7 +23,13 @@ export async function runDriverOp(
   if (!driver) return { ok: false, reason: "not_ready", message: "the session is not connected" };
   const request = command.request;
   const method =
-    request.op === "check_numbers" ? driver.checkNumbers : driver[request.op as "react"];
+    request.op === "check_numbers"
+      ? driver.checkNumbers
+      : request.op === "read"
+        ? driver.markRead
+        : request.op === "presence"
+          ? driver.setPresence
+          : driver[request.op];
   if (!method) {
     return {
       ok: false,
@@ -41,6 +47,12 @@ export async function runDriverOp(
         return { ok: true, result: {} };
       case "revoke":
         await within(driver.revoke!(request), OP_TIMEOUT_MS);
+        return { ok: true, result: {} };
+      case "read":
+        await within(driver.markRead!(request.chat), OP_TIMEOUT_MS);
+        return { ok: true, result: {} };
+      case "presence":
+        await within(driver.setPresence!(request.chat, request.state), OP_TIMEOUT_MS);
         return { ok: true, result: {} };
       case "check_numbers":
         return {
