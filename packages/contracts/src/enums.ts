@@ -93,6 +93,7 @@ export const WEBHOOK_EVENTS = [
   "message.edited",
   "message.revoked",
   "poll.vote",
+  "call.received",
 ] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 

@@ -137,6 +137,22 @@ export const pollVoteEventSchema = z.object({
 });
 export type PollVoteEvent = z.infer<typeof pollVoteEventSchema>;
 
+/** `call.received` data: who called (phone and LID when known) and what wagate did. */
+export const callEventSchema = z.object({
+  call_id: z.string(),
+  session: z.string().nullable(),
+  from: z.string().nullable(),
+  from_lid: z.string().nullable(),
+  is_video: z.boolean(),
+  is_group: z.boolean(),
+  at: z.string(),
+  /** Rejected automatically (the account's call policy). */
+  rejected: z.boolean(),
+  /** The text answered to the caller (a message sent like any other), if any. */
+  reply_message_id: z.string().nullable(),
+});
+export type CallEvent = z.infer<typeof callEventSchema>;
+
 /** Webhook payload, `{type, timestamp, data}` (Standard Webhooks). */
 export const webhookPayloadSchema = z.discriminatedUnion("type", [
   z.object({
@@ -166,6 +182,7 @@ export const webhookPayloadSchema = z.discriminatedUnion("type", [
     timestamp: z.string(),
     data: pollVoteEventSchema,
   }),
+  z.object({ type: z.literal("call.received"), timestamp: z.string(), data: callEventSchema }),
   z.object({
     type: z.literal("webhook.test"),
     timestamp: z.string(),

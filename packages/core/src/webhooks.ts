@@ -159,6 +159,7 @@ export type EmitEventInput = {
       data: Extract<WebhookPayload, { type: "message.reaction" }>["data"];
     }
   | { type: "poll.vote"; data: Extract<WebhookPayload, { type: "poll.vote" }>["data"] }
+  | { type: "call.received"; data: Extract<WebhookPayload, { type: "call.received" }>["data"] }
 );
 
 /**

@@ -16,6 +16,7 @@ CREATE TABLE "contacts" (
 );
 --> statement-breakpoint
 ALTER TABLE "messages" DROP CONSTRAINT "messages_type_ck";--> statement-breakpoint
+ALTER TABLE "users" ADD COLUMN "call_policy" jsonb;--> statement-breakpoint
 ALTER TABLE "messages" ADD COLUMN "recipient_lid" text;--> statement-breakpoint
 ALTER TABLE "messages" ADD COLUMN "payload" jsonb;--> statement-breakpoint
 ALTER TABLE "messages" ADD COLUMN "reactions" jsonb;--> statement-breakpoint

@@ -275,4 +275,34 @@ describe("webjs driver: rich events", () => {
       at: new Date(1_700_000_000_000),
     });
   });
+
+  it("an incoming call becomes a call event; rejectCall calls the library's call.reject()", async () => {
+    const { d, client } = await linked();
+    const calls: unknown[] = [];
+    d.on("call", (c) => calls.push(c));
+    let rejected = 0;
+    client.emit("call", {
+      id: "CALL1",
+      from: CHAT,
+      timestamp: 1_700_000_000,
+      isVideo: true,
+      isGroup: false,
+      fromMe: false,
+      reject: async () => {
+        rejected += 1;
+      },
+    });
+    await waitFor(async () => calls.length === 1);
+    expect(calls[0]).toEqual({
+      id: "CALL1",
+      from: TO,
+      fromLid: null,
+      isVideo: true,
+      isGroup: false,
+      at: new Date(1_700_000_000_000),
+    });
+    await d.rejectCall("CALL1");
+    expect(rejected).toBe(1);
+    await expect(d.rejectCall("CALL1")).rejects.toMatchObject({ permanent: true });
+  });
 });

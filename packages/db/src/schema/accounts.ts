@@ -27,6 +27,8 @@ export const users = pgTable(
     maxSessions: integer("max_sessions").notNull().default(1),
     /** Per-account overrides of the pacing defaults (tokens per minute, gap per recipient). */
     pacing: jsonb("pacing").$type<Record<string, number>>(),
+    /** Incoming calls (issue 12): reject them automatically, optionally answering with a text. */
+    callPolicy: jsonb("call_policy").$type<{ reject: boolean; message: string | null }>(),
     deletedAt: tstz("deleted_at"),
     ...timestamps,
   },

@@ -55,6 +55,7 @@ beforeAll(async () => {
       "message.edited",
       "message.revoked",
       "poll.vote",
+      "call.received",
     ],
   });
   expect(created.status).toBe(201);
@@ -289,5 +290,23 @@ describe("flow: rich messages on the simulator", () => {
       headers: { authorization: other.headers.authorization },
     });
     expect(hidden.status).toBe(404);
+  });
+
+  it("a call is rejected automatically and the caller gets the account's text", async () => {
+    const unset = await readBody(await api("GET", "/api/v1/account/calls"));
+    expect(unset).toEqual({ reject_calls: false, message: null });
+    const put = await api("PUT", "/api/v1/account/calls", {
+      reject_calls: true,
+      message: "Busy now, please text",
+    });
+    expect(put.status).toBe(200);
+    await send("send-text", { to: TO, text: "call me" });
+    const call = await hook("call.received", (d) => d.from === TO);
+    expect(signatureValid(call, secret)).toBe(true);
+    expect(call.payload.data).toMatchObject({ rejected: true, is_video: false });
+    expect(String(call.payload.data.from_lid)).toMatch(/@lid$/);
+    const replyId = String(call.payload.data.reply_message_id);
+    const reply = await untilStatus(replyId, ["sent", "delivered", "read"]);
+    expect(reply).toMatchObject({ to: TO, text: "Busy now, please text", type: "text" });
   });
 });

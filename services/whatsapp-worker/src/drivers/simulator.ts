@@ -248,6 +248,14 @@ export class SimulatorDriver extends EventEmitter<DriverEvents> implements Whats
     this.requireReady();
   }
 
+  /** Rejected calls, by id (tests read them). */
+  readonly rejectedCalls: string[] = [];
+
+  async rejectCall(callId: string): Promise<void> {
+    this.requireReady();
+    this.rejectedCalls.push(callId);
+  }
+
   async markRead(_chat: string): Promise<void> {
     this.requireReady();
   }
@@ -321,6 +329,19 @@ export class SimulatorDriver extends EventEmitter<DriverEvents> implements Whats
           fromLid: simulatedLid(to),
           emoji,
           fromMe: false,
+          at: this.now(),
+        }),
+      );
+    }
+    if (text?.trim() === "call me" && !to.endsWith("@g.us")) {
+      // The recipient calls this session back (a voice call).
+      this.later(this.opts.replyDelayMs, () =>
+        this.emit("call", {
+          id: `sim_call_${randomBytes(8).toString("hex")}`,
+          from: to,
+          fromLid: simulatedLid(to),
+          isVideo: false,
+          isGroup: false,
           at: this.now(),
         }),
       );

@@ -69,6 +69,16 @@ export interface InboundPollVote {
   at: Date;
 }
 
+/** An incoming WhatsApp call. */
+export interface InboundCall {
+  id: string;
+  from: string | null;
+  fromLid: string | null;
+  isVideo: boolean;
+  isGroup: boolean;
+  at: Date;
+}
+
 /** Events every driver emits (the names follow whatsapp-web.js where they exist). */
 export interface DriverEvents {
   qr: [qr: string];
@@ -82,6 +92,7 @@ export interface DriverEvents {
   state: [state: string];
   reaction: [reaction: InboundReaction];
   poll_vote: [vote: InboundPollVote];
+  call: [call: InboundCall];
 }
 
 export interface SendTextInput {
@@ -261,6 +272,8 @@ export interface WhatsAppDriver extends EventEmitter<DriverEvents> {
   edit?(ref: MessageRef, text: string): Promise<void>;
   /** Deletes a message we sent for everyone. */
   revoke?(ref: MessageRef): Promise<void>;
+  /** Rejects an incoming call (by the id of its `call` event). */
+  rejectCall?(callId: string): Promise<void>;
   /** Marks a chat (phone E.164 or `…@g.us`) as read ("send seen"). */
   markRead?(chat: string): Promise<void>;
   /** Shows typing or recording in a chat, or clears it (`paused`). */

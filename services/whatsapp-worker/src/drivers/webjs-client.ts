@@ -33,6 +33,18 @@ export interface WebjsReaction {
   id?: { fromMe?: boolean } | undefined;
 }
 
+/** whatsapp-web.js `Call` (event `call`). */
+export interface WebjsCall {
+  id: string;
+  from?: string | undefined;
+  /** Unix seconds. */
+  timestamp: number;
+  isVideo: boolean;
+  isGroup: boolean;
+  fromMe: boolean;
+  reject(): Promise<unknown>;
+}
+
 /** whatsapp-web.js `PollVote` (event `vote_update`). */
 export interface WebjsPollVote {
   voter: string;

@@ -27,6 +27,7 @@ import {
   realWebjsClient,
   realWebjsContent,
   realWebjsMedia,
+  type WebjsCall,
   type WebjsClient,
   type WebjsClientFactory,
   type WebjsContentFactory,
@@ -233,6 +234,21 @@ export class WebjsDriver extends EventEmitter<DriverEvents> implements WhatsAppD
           emoji: reaction.reaction ?? "",
           fromMe: Boolean(reaction.id?.fromMe),
           at: fromUnix(reaction.timestamp),
+        }),
+      );
+    });
+    client.on("call", (call: WebjsCall) => {
+      if (call.fromMe) return;
+      this.calls.set(call.id, call);
+      setTimeout(() => this.calls.delete(call.id), 120_000).unref();
+      void this.identify(client, call.from ?? "").then((who) =>
+        this.emit("call", {
+          id: call.id,
+          from: who.phone,
+          fromLid: who.lid,
+          isVideo: Boolean(call.isVideo),
+          isGroup: Boolean(call.isGroup),
+          at: fromUnix(call.timestamp),
         }),
       );
     });
@@ -502,6 +518,17 @@ export class WebjsDriver extends EventEmitter<DriverEvents> implements WhatsAppD
   /** `msg.delete(true)`: deleted for everyone. */
   async revoke(ref: MessageRef): Promise<void> {
     await this.onMessage(ref, "revoke", (m) => m.delete?.(true));
+  }
+
+  /** Calls announced in the last 2 minutes, by id, for `rejectCall`. */
+  private readonly calls = new Map<string, WebjsCall>();
+
+  /** The library's `call.reject()`. */
+  async rejectCall(callId: string): Promise<void> {
+    const call = this.calls.get(callId);
+    if (!call) throw new SendError("send_failed", "the call is no longer known", true);
+    this.calls.delete(callId);
+    await withTimeout(Promise.resolve(call.reject()), this.options.sendTimeoutMs, "reject call");
   }
 
   /** `client.sendSeen(chatId)`. */

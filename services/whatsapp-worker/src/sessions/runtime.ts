@@ -7,6 +7,7 @@ import type { WorkerContext } from "../context.js";
 import { PairingCodeError, type WhatsAppDriver } from "../drivers/types.js";
 import { type DriverEvent, EventInbox } from "../events/inbox.js";
 import { untilDatabaseAnswers } from "../events/retry.js";
+import { handleCall } from "../rich/calls.js";
 import { handleRichEvent } from "../rich/events.js";
 import { resolvePacing, SessionPacer } from "../send/pacing.js";
 import { runSendJob, type SendSession } from "../send/processor.js";
@@ -258,6 +259,14 @@ export class SessionRuntime {
     });
     driver.on("poll_vote", (vote) => {
       if (!this.stopped) this.inbox.submit({ kind: "poll_vote", vote });
+    });
+    driver.on("call", (call) => {
+      const session = { ...this.row, sessionId: this.sessionId, phoneNumber: this.phoneNumber };
+      if (!this.stopped) {
+        void handleCall(this.ctx, session, driver, call).catch((err) =>
+          this.ctx.logger.warn({ err, sessionId: this.sessionId }, "call not handled"),
+        );
+      }
     });
     return driver;
   }
