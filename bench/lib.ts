@@ -96,6 +96,8 @@ export interface MeasureOptions {
   expectStatus?: number;
   /** Unmeasured warm-up before the run, seconds. Default 1. */
   warmupSeconds?: number;
+  /** Fixed offered load, requests/s over all connections (latency at a given rate). */
+  overallRate?: number;
 }
 
 /** HTTP load on loopback with autocannon: requests/s and latency percentiles. */
@@ -107,6 +109,7 @@ export async function measureHttp(url: string, options: MeasureOptions): Promise
     headers: options.headers ?? {},
     body: options.body,
     connections: options.connections,
+    ...(options.overallRate ? { overallRate: Math.max(1, Math.round(options.overallRate)) } : {}),
   };
   const warmup = options.warmupSeconds ?? 1;
   // The load generator runs on its own thread (autocannon's `workers`), so it does not share

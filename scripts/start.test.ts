@@ -151,10 +151,27 @@ describe.skipIf(!hasRedis)("npm start (embedded PGlite and redis-server)", () =>
       job: "cleanup-expired",
       result: "success",
     });
-    // A lost first-admin password: reset it from the CLI, then log in with the new one.
+    // A lost first-admin password: reset it from the CLI, then log in with the new one. An
+    // access token issued before the reset stops working at once (the CLI reaches Redis).
+    const firstPassword = /"password":"([^"]+)"/.exec(run.output())?.[1];
+    expect(firstPassword, "the first admin's password is printed").toBeDefined();
+    const before = await fetch(`http://127.0.0.1:${api}/api/v1/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: "admin@wagate.local", password: firstPassword }),
+    });
+    expect(before.status, await before.clone().text()).toBe(200);
+    const { access_token: oldToken } = (await before.json()) as { access_token: string };
+    const me = (token: string) =>
+      fetch(`http://127.0.0.1:${api}/api/v1/auth/me`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+    expect((await me(oldToken)).status).toBe(200);
     const reset = await npmRun(env, "admin", ["reset-password", "--email", "admin@wagate.local"]);
     const newPassword = /new password \(shown once\): (\S+)/.exec(reset.stdout)?.[1];
     expect(newPassword, reset.stdout).toBeDefined();
+    expect(reset.stdout).toContain("access tokens already issued are revoked");
+    expect((await me(oldToken)).status).toBe(401);
     const login = async (password: string) =>
       fetch(`http://127.0.0.1:${api}/api/v1/auth/login`, {
         method: "POST",

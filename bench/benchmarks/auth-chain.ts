@@ -7,13 +7,14 @@
  * 2. The same trivial route with and without the chain, in process (`app.request()`, 16 in
  *    flight), which isolates the chain's own cost, and
  * 3. HTTP over loopback with autocannon, one run, same server: a trivial route behind
- *    `requireAccount("messages:send")` + `enforceQuota` vs the same route with no auth.
+ *    `requireSender()` + `enforceQuota` (key, scope, rate limit and quota unit: one Redis
+ *    round trip) vs the same route with no auth.
  *    Both go through the app's own middleware (request id, request log, body limit), so the
  *    ratio isolates the auth + rate limit + quota chain. Each figure's `baseline` is named
  *    after it: cached vs uncached verification, auth route vs the same route without auth.
  */
 import { performance } from "node:perf_hooks";
-import { createApp, enforceQuota, getApiKeyCache, requireAccount, verifyApiKey } from "@wagate/api";
+import { createApp, enforceQuota, getApiKeyCache, requireSender, verifyApiKey } from "@wagate/api";
 import { generateApiKey } from "@wagate/core";
 import {
   type Benchmark,
@@ -45,7 +46,7 @@ async function opsPerSecond(ms: number, fn: () => Promise<unknown>): Promise<num
 export const benchmark: Benchmark = {
   name: "auth-chain",
   description:
-    "API key verification cached vs uncached (direct calls), and requireAccount + enforceQuota on a trivial route vs the same route without them (HTTP)",
+    "API key verification cached vs uncached (direct calls), and requireSender + enforceQuota on a trivial route vs the same route without them (HTTP)",
   run: async (ctx) => {
     const api = await startBenchApi(ctx);
     const { deps } = api;
@@ -70,7 +71,8 @@ export const benchmark: Benchmark = {
       // limit), so the ratio isolates the auth + rate limit + quota chain.
       const app = createApp(deps);
       app.post("/api/v1/_bench/plain", (c) => c.json({ ok: true }, 202));
-      app.post("/api/v1/_bench/auth", requireAccount("messages:send"), async (c) => {
+      // requireSender: the rate limit point is taken with the quota unit (one Redis script).
+      app.post("/api/v1/_bench/auth", requireSender(), async (c) => {
         await enforceQuota(c);
         return c.json({ ok: true }, 202);
       });

@@ -18,6 +18,11 @@ const ROUNDS = 2;
  * message row, enqueue of its send job, the request log) over HTTP, beside a bare Hono JSON
  * route served the same way in the same run. Nothing consumes the send queue: this measures
  * what the API can accept, not what WhatsApp can take.
+ *
+ * Then the latency figure of issue 11: send-text at half its measured maximum rate (a fixed
+ * offered load, autocannon `overallRate`) against the bare route at that same rate, p99.
+ * Group commit shows here: at half load a send should not wait much longer than a route
+ * that does nothing.
  */
 export const benchmark: Benchmark = {
   name: "send-text",
@@ -39,6 +44,11 @@ export const benchmark: Benchmark = {
       };
       const bareRuns: HttpFigures[] = [];
       const sendRuns: HttpFigures[] = [];
+      const halfRate = { send: [] as HttpFigures[], bare: [] as HttpFigures[], rate: 0 };
+      const sendHeaders = {
+        "content-type": "application/json",
+        authorization: `ApiKey ${api.rawKey}`,
+      };
       try {
         // Alternated, medians kept: both variants see the same drift of a shared machine.
         for (let round = 0; round < ROUNDS; round++) {
@@ -53,18 +63,38 @@ export const benchmark: Benchmark = {
           sendRuns.push(
             await measureHttp(`${apiServer.url}/api/v1/messages/send-text`, {
               ...common,
-              headers: {
-                "content-type": "application/json",
-                authorization: `ApiKey ${api.rawKey}`,
-              },
+              headers: sendHeaders,
               warmupSeconds,
+            }),
+          );
+        }
+        halfRate.rate = median(sendRuns.map((run) => run.requestsPerSecond)) / 2;
+        ctx.log(`latency at half the send maximum: ${halfRate.rate.toFixed(0)} req/s offered`);
+        for (let round = 0; round < ROUNDS; round++) {
+          halfRate.bare.push(
+            await measureHttp(`${bareServer.url}/send`, {
+              ...common,
+              headers: { "content-type": "application/json" },
+              overallRate: halfRate.rate,
+              warmupSeconds: 0,
+            }),
+          );
+          halfRate.send.push(
+            await measureHttp(`${apiServer.url}/api/v1/messages/send-text`, {
+              ...common,
+              headers: sendHeaders,
+              overallRate: halfRate.rate,
+              warmupSeconds: 0,
             }),
           );
         }
       } finally {
         await Promise.all([bareServer.close(), apiServer.close()]);
       }
-      const failures = [...bareRuns, ...sendRuns].reduce((sum, f) => sum + f.failures, 0);
+      const failures = [...bareRuns, ...sendRuns, ...halfRate.send, ...halfRate.bare].reduce(
+        (sum, f) => sum + f.failures,
+        0,
+      );
       if (failures > 0) throw new Error(`${failures} failed requests`);
       const accepted = sendRuns.reduce((sum, f) => sum + f.requests, 0);
       ctx.log(`${accepted} messages accepted`);
@@ -82,6 +112,12 @@ export const benchmark: Benchmark = {
           pick(sendRuns, "latencyP99Ms"),
           "ms",
           pick(bareRuns, "latencyP99Ms"),
+        ),
+        result(
+          "send-text.half_rate_latency_p99",
+          pick(halfRate.send, "latencyP99Ms"),
+          "ms",
+          pick(halfRate.bare, "latencyP99Ms"),
         ),
       ];
     } finally {

@@ -32,6 +32,15 @@ export const SESSION_STATUSES = [
 ] as const;
 export type SessionStatus = (typeof SESSION_STATUSES)[number];
 
+/**
+ * What the account asked of a session (`whatsapp_sessions.desired_state`, the one source of
+ * truth for session control): `running` — a worker keeps it open; `stopped` — closed, its
+ * stored auth kept; `logged_out` — a logout not yet carried out (the device is logged out
+ * and the stored auth forgotten, then a worker sets `stopped`).
+ */
+export const SESSION_DESIRED_STATES = ["running", "stopped", "logged_out"] as const;
+export type SessionDesiredState = (typeof SESSION_DESIRED_STATES)[number];
+
 export const MESSAGE_DIRECTIONS = ["outbound", "inbound"] as const;
 export type MessageDirection = (typeof MESSAGE_DIRECTIONS)[number];
 

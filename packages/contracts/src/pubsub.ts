@@ -1,13 +1,20 @@
 import { z } from "zod";
 import type { SessionWire } from "./events.js";
-import { type SessionControlJob, sessionControlJobSchema } from "./queues.js";
+
+/** Messages on the Redis pub/sub channels of `redis-keys.ts`. */
 
 /**
- * Messages on the Redis pub/sub channels of `redis-keys.ts`. A session command forwarded to
- * the owner (`sessionCommandChannel`) has the shape of a `session-control` job.
+ * The nudge after a session command (init, disconnect): the session row's `desired_state`
+ * changed, act on it now. It carries no command: the row is the only truth. The owner
+ * converges at once; with no owner, any worker may claim a `running` session or carry out a
+ * `logged_out` one. A nudge that never arrives only delays this to the owner's next
+ * heartbeat or the next claim scan.
  */
-export const sessionCommandSchema = sessionControlJobSchema;
-export type SessionCommand = SessionControlJob;
+export const sessionNudgeSchema = z.object({
+  sessionId: z.string().startsWith("ses_"),
+  action: z.literal("sync"),
+});
+export type SessionNudge = z.infer<typeof sessionNudgeSchema>;
 
 /** Asks the owner for a pairing code; it answers on `sessionReplyChannel(replyId)`. */
 export const pairingCodeCommandSchema = z.object({
@@ -73,7 +80,7 @@ export type DriverOpReply =
 
 /** Every message on `sessionCommandChannel`. */
 export const sessionChannelCommandSchema = z.union([
-  sessionCommandSchema,
+  sessionNudgeSchema,
   pairingCodeCommandSchema,
   pacingCommandSchema,
   driverOpCommandSchema,

@@ -10,8 +10,6 @@ import { z } from "zod";
 export const sendQueueName = (sessionId: string) => `send-${sessionId}`;
 
 export const QUEUES = {
-  /** Commands for sessions (start, stop, logout); any worker with capacity may take a start. */
-  sessionControl: "session-control",
   /** Outbound webhook deliveries, retried with backoff for at least 24 h. */
   webhooks: "webhooks",
   /** Scheduler maintenance jobs (aggregate-usage, prune-logs, ...). */
@@ -20,12 +18,6 @@ export const QUEUES = {
 
 export const sendJobSchema = z.object({ messageId: z.string().startsWith("msg_") });
 export type SendJob = z.infer<typeof sendJobSchema>;
-
-export const sessionControlJobSchema = z.object({
-  sessionId: z.string().startsWith("ses_"),
-  action: z.enum(["start", "stop", "logout"]),
-});
-export type SessionControlJob = z.infer<typeof sessionControlJobSchema>;
 
 export const webhookJobSchema = z.object({ deliveryId: z.string().startsWith("whd_") });
 export type WebhookJob = z.infer<typeof webhookJobSchema>;

@@ -1,6 +1,7 @@
 export * from "./api-key-format.js";
 export * from "./bullmq.js";
 export * from "./env.js";
+export * from "./invalidation.js";
 export * from "./launcher-env.js";
 export * from "./lifecycle.js";
 export * from "./live-events.js";
@@ -13,4 +14,5 @@ export * from "./ops.js";
 export * from "./quota.js";
 export * from "./redis.js";
 export * from "./safe-fetch.js";
+export * from "./session-control.js";
 export * from "./webhooks.js";

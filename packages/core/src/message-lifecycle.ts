@@ -6,12 +6,12 @@ import {
   sendJobOptions,
   sendJobSchema,
 } from "@wagate/contracts";
-import { type Executor, messages } from "@wagate/db";
+import { type Executor, messages, whatsappSessions } from "@wagate/db";
 import type { Queue } from "bullmq";
-import { and, eq, isNull, lte, or, type SQL, sql } from "drizzle-orm";
+import { and, eq, getTableColumns, inArray, isNull, lte, or, type SQL, sql } from "drizzle-orm";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
-import { transitionMessage } from "./message-status.js";
+import { statusesBefore, transitionMessage } from "./message-status.js";
 import { type MessageWireSession, toMessageWire } from "./message-wire.js";
 import { refundQuota } from "./quota.js";
 
@@ -43,6 +43,55 @@ export async function insertAcceptedMessage(
     })
     .returning();
   return row ?? null;
+}
+
+/** An accepted row as the batch insert returns it, with its session's number for the wire. */
+export type AcceptedMessageRow = MessageRow & { sessionPhoneNumber: string | null };
+
+/**
+ * Accepts many outbound messages in ONE statement (the API's group commit): a multi-row
+ * INSERT, `ON CONFLICT (user_id, idempotency_key) DO NOTHING`, so a row whose key another
+ * request already holds (even one in the same statement) is skipped instead of failing the
+ * others. Returns the rows inserted, each with its session's phone number (read in the same
+ * statement, for the wire); a value missing from the answer was not inserted. One
+ * statement, so it is all or nothing for every other error.
+ */
+export async function insertAcceptedMessages(
+  db: Executor,
+  values: Array<typeof messages.$inferInsert & { status: "queued" | "scheduled" }>,
+): Promise<AcceptedMessageRow[]> {
+  if (values.length === 0) return [];
+  return db
+    .insert(messages)
+    .values(values)
+    .onConflictDoNothing({
+      target: [messages.userId, messages.idempotencyKey],
+      where: sql`idempotency_key is not null`,
+    })
+    .returning({
+      ...getTableColumns(messages),
+      sessionPhoneNumber: sql<
+        string | null
+      >`(select ${whatsappSessions.phoneNumber} from ${whatsappSessions} where ${whatsappSessions.id} = ${messages.sessionId})`,
+    });
+}
+
+/**
+ * Queues many sends on ONE session's send queue with one `addBulk` (validated payloads, the
+ * shared options). All or nothing: on an error none of them is known to be queued.
+ */
+export async function enqueueSendJobs(
+  queue: Queue,
+  inputs: Array<{ messageId: string; delayMs?: number }>,
+): Promise<void> {
+  if (inputs.length === 0) return;
+  await queue.addBulk(
+    inputs.map((input) => ({
+      name: JOB_NAMES.send,
+      data: parseJob(queue.name, sendJobSchema, { messageId: input.messageId }),
+      opts: sendJobOptions(input.messageId, input.delayMs ?? 0),
+    })),
+  );
 }
 
 /** Queues the send of `messageId` on its session's send queue (validated payload, shared options). */
@@ -81,19 +130,63 @@ export async function announceMessageStatus(
   return data;
 }
 
-/** Moves a waiting message to `sending` under the sender's fencing token. */
-export function claimMessage(
+/** Statuses a send job may (re)claim: waiting, or `sending` after an attempt that died. */
+export const CLAIMABLE_STATUSES: MessageStatus[] = ["queued", "scheduled", "sending"];
+
+/** A message a sender claimed, with what it was before (for the announcement and recovery). */
+export interface ClaimedMessage {
+  row: MessageRow;
+  /** `sending` means an earlier attempt may have reached WhatsApp: look before sending. */
+  previousStatus: MessageStatus;
+  /** When that earlier attempt began (null for a first claim). */
+  previousSendingAt: Date | null;
+}
+
+/**
+ * Moves a waiting outbound message of `sessionId` to `sending` under the sender's fencing
+ * token, counting the attempt, in one `UPDATE … RETURNING` (no read first). Only a row with
+ * no WhatsApp id yet, due now (a `scheduled_at` at most 1 s ahead) and not held by a newer
+ * owner (larger token) is claimed; null otherwise, and the caller reads the row to learn why.
+ */
+export async function claimMessage(
   db: Executor,
   messageId: string,
-  input: { from: MessageStatus[]; token: number; attempts: number; now: Date },
-): Promise<MessageRow | null> {
-  return transitionMessage(db, messageId, "sending", {
-    from: input.from,
-    set: { sendToken: input.token, attempts: input.attempts },
-    // A stale owner (older token) cannot take a row a newer owner already holds.
-    where: or(isNull(messages.sendToken), lte(messages.sendToken, input.token)),
-    now: input.now,
-  });
+  input: { sessionId: string; token: number; now: Date },
+): Promise<ClaimedMessage | null> {
+  const before = db
+    .select({ id: messages.id, status: messages.status, sendingAt: messages.sendingAt })
+    .from(messages)
+    .where(eq(messages.id, messageId))
+    .for("update")
+    .as("before");
+  const dueBy = new Date(input.now.getTime() + 1000);
+  const [claimed] = await db
+    .update(messages)
+    .set({
+      status: "sending",
+      sendToken: input.token,
+      attempts: sql`${messages.attempts} + 1`,
+      sendingAt: input.now,
+    })
+    .from(before)
+    .where(
+      and(
+        eq(messages.id, before.id),
+        eq(messages.sessionId, input.sessionId),
+        eq(messages.direction, "outbound"),
+        inArray(messages.status, CLAIMABLE_STATUSES),
+        isNull(messages.waMessageId),
+        // A stale owner (older token) cannot take a row a newer owner already holds.
+        or(isNull(messages.sendToken), lte(messages.sendToken, input.token)),
+        or(isNull(messages.scheduledAt), lte(messages.scheduledAt, dueBy)),
+      ),
+    )
+    .returning({
+      row: getTableColumns(messages),
+      previousStatus: before.status,
+      previousSendingAt: before.sendingAt,
+    });
+  return claimed ?? null;
 }
 
 /**
@@ -118,28 +211,118 @@ export function recordMessageSent(
   });
 }
 
-/** Applies a WhatsApp ack (`delivered`, `read`, or an error after the send) to a sent message. */
-export function applyMessageAck(
-  db: Executor,
-  messageId: string,
-  status: "delivered" | "read" | "failed",
-  at: Date,
-): Promise<MessageRow | null> {
-  return status === "failed"
-    ? transitionMessage(db, messageId, "failed", {
-        from: ["sending", "sent"],
-        set: {
-          errorCode: "send_failed",
-          errorMessage: "WhatsApp reported an error for this message",
-        },
-        now: at,
-      })
-    : transitionMessage(db, messageId, status, { now: at });
+/** One WhatsApp ack of a sent message, found by `(session_id, wa_message_id)`. */
+export interface MessageAck {
+  sessionId: string;
+  waMessageId: string;
+  status: "delivered" | "read" | "failed";
+  at: Date;
+  /** For a `read` that stands for a `delivered` too (acks merged): when it was delivered. */
+  deliveredAt?: Date;
 }
 
-/** Puts back the attempt a try that WhatsApp refused for rate limiting did not use. */
-export async function restoreAttempts(db: Executor, row: MessageRow): Promise<void> {
-  await db.update(messages).set({ attempts: row.attempts }).where(eq(messages.id, row.id));
+/** What an ack did: `found` false when no message has that WhatsApp id (yet). */
+export interface MessageAckOutcome {
+  found: boolean;
+  /** The row when the ack moved it forward; null when it was already at or past it. */
+  row: MessageRow | null;
+  /** The status before (when found). */
+  previousStatus: MessageStatus | null;
+}
+
+const ACK_ERROR_MESSAGE = "WhatsApp reported an error for this message";
+const quoted = (statuses: MessageStatus[]) => statuses.map((status) => `'${status}'`).join(", ");
+/** Forward only: an ack moves a message from any lower status (`failed`: from sending/sent). */
+const ACK_MAY_MOVE = sql.raw(
+  `(v.status = 'delivered' and m.status in (${quoted(statusesBefore("delivered"))}))` +
+    ` or (v.status = 'read' and m.status in (${quoted(statusesBefore("read"))}))` +
+    " or (v.status = 'failed' and m.status in ('sending', 'sent'))",
+);
+
+/**
+ * Applies WhatsApp acks (`delivered`, `read`, or an error after the send) to sent messages in
+ * ONE statement whatever their number, without reading first: each conditional update moves a
+ * message only forward and stamps the times (`delivered_at` of a `read` that skipped it,
+ * `sent_at` if missing; `failed`: `send_failed`). At most one ack per message per call (merge
+ * a `delivered` + `read` into one `read` with `deliveredAt`). Outcomes in input order.
+ */
+export async function applyMessageAcks(
+  db: Executor,
+  acks: MessageAck[],
+): Promise<MessageAckOutcome[]> {
+  if (acks.length === 0) return [];
+  const values = sql.join(
+    acks.map(
+      (ack, i) =>
+        sql`(${i}::int, ${ack.sessionId}::text, ${ack.waMessageId}::text, ${ack.status}::text, ${ack.at.toISOString()}::timestamptz, ${(ack.deliveredAt ?? ack.at).toISOString()}::timestamptz)`,
+    ),
+    sql`, `,
+  );
+  const result = await db.execute(sql`
+    with v (ord, session_id, wa_id, status, at, delivered_at) as (values ${values}),
+    found as (
+      select m.id, m.status, v.ord
+      from messages m join v on m.session_id = v.session_id and m.wa_message_id = v.wa_id
+      order by m.id
+      for update of m
+    ),
+    moved as (
+      update messages m set
+        status = v.status,
+        updated_at = now(),
+        sent_at = case when v.status = 'failed' then m.sent_at else coalesce(m.sent_at, v.at) end,
+        delivered_at = case when v.status = 'delivered' then v.at
+          when v.status = 'read' then coalesce(m.delivered_at, v.delivered_at)
+          else m.delivered_at end,
+        read_at = case when v.status = 'read' then v.at else m.read_at end,
+        failed_at = case when v.status = 'failed' then v.at else m.failed_at end,
+        error_code = case when v.status = 'failed' then 'send_failed' else m.error_code end,
+        error_message = case when v.status = 'failed' then ${ACK_ERROR_MESSAGE}::text
+          else m.error_message end
+      from v join found on found.ord = v.ord
+      where m.id = found.id and (${ACK_MAY_MOVE})
+      returning m.*, found.ord as ack_ord
+    )
+    select found.ord as found_ord, found.status as previous_status, moved.*
+    from found left join moved on moved.ack_ord = found.ord
+  `);
+  const outcomes: MessageAckOutcome[] = acks.map(() => ({
+    found: false,
+    row: null,
+    previousStatus: null,
+  }));
+  for (const raw of result as unknown as Array<Record<string, unknown>>) {
+    const outcome = outcomes[Number(raw.found_ord)];
+    if (!outcome) continue;
+    outcome.found = true;
+    outcome.previousStatus = raw.previous_status as MessageStatus;
+    if (raw.ack_ord !== null && raw.ack_ord !== undefined) outcome.row = messageFromRaw(raw);
+  }
+  return outcomes;
+}
+
+/** Applies one ack (see `applyMessageAcks`). */
+export async function applyMessageAck(db: Executor, ack: MessageAck): Promise<MessageAckOutcome> {
+  const [outcome] = await applyMessageAcks(db, [ack]);
+  return outcome!;
+}
+
+/** A `messages` row from raw SQL (column names, driver values) in Drizzle's shape. */
+function messageFromRaw(raw: Record<string, unknown>): MessageRow {
+  const row: Record<string, unknown> = {};
+  for (const [key, column] of Object.entries(getTableColumns(messages))) {
+    const value = raw[column.name];
+    row[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
+  }
+  return row as MessageRow;
+}
+
+/** Puts back the attempt counted by the claim of a try WhatsApp refused for rate limiting. */
+export async function restoreAttempts(db: Executor, claimed: MessageRow): Promise<void> {
+  await db
+    .update(messages)
+    .set({ attempts: sql`greatest(${messages.attempts} - 1, 0)` })
+    .where(and(eq(messages.id, claimed.id), eq(messages.attempts, claimed.attempts)));
 }
 
 /** A sensitive body (an OTP) is kept only until WhatsApp has it or the send has failed. */

@@ -5,6 +5,7 @@ import {
   QUEUES,
   type WebhookEvent,
   type WebhookPayload,
+  webhookInvalidationChannel,
   webhookJobSchema,
   webhookPayloadSchema,
 } from "@wagate/contracts";
@@ -12,6 +13,8 @@ import { type Executor, newId, webhookDeliveries, webhooks } from "@wagate/db";
 import { type JobsOptions, Queue } from "bullmq";
 import { and, arrayContains, asc, eq, lt } from "drizzle-orm";
 import type { Redis } from "ioredis";
+import type { Logger } from "pino";
+import { publishInvalidation, subscribeInvalidations } from "./invalidation.js";
 import { publishLiveEventVia } from "./live-events.js";
 
 /**
@@ -162,10 +165,97 @@ export type EmitEventInput = {
   | { type: "call.received"; data: Extract<WebhookPayload, { type: "call.received" }>["data"] }
 );
 
+interface AccountWebhooks {
+  hooks: Array<{ id: string; events: string[] }>;
+  until: number;
+}
+
+/**
+ * In-process cache of each account's active webhooks (id + subscribed events), so announcing
+ * an event costs no database round trip when nothing changed (issue 11). Entries are dropped
+ * through `webhookInvalidationChannel` as soon as the API creates, changes or deletes a
+ * webhook (`invalidateWebhookSubscriptions`), and everything after a reconnect of the
+ * subscriber; the TTL only bounds staleness if a message is ever lost.
+ */
+export class WebhookSubscriptions {
+  private readonly accounts = new Map<string, AccountWebhooks>();
+  private readonly ttlMs: number;
+  private readonly maxAccounts: number;
+  /** Bumped on every invalidation: a lookup that raced one does not store what it read. */
+  private generation = 0;
+
+  constructor(options: { ttlMs?: number; maxAccounts?: number } = {}) {
+    this.ttlMs = options.ttlMs ?? 30_000;
+    this.maxAccounts = options.maxAccounts ?? 10_000;
+  }
+
+  /** Ids of the account's active webhooks subscribed to `type` (a SELECT on a miss only). */
+  async targets(db: Executor, userId: string, type: WebhookEvent): Promise<string[]> {
+    const now = Date.now();
+    let entry = this.accounts.get(userId);
+    if (!entry || entry.until <= now) {
+      const generation = this.generation;
+      const hooks = await db
+        .select({ id: webhooks.id, events: webhooks.events })
+        .from(webhooks)
+        .where(and(eq(webhooks.userId, userId), eq(webhooks.isActive, true)));
+      entry = { hooks, until: now + this.ttlMs };
+      if (generation === this.generation) {
+        this.accounts.delete(userId);
+        this.accounts.set(userId, entry);
+        while (this.accounts.size > this.maxAccounts) {
+          const oldest = this.accounts.keys().next().value;
+          if (oldest === undefined) break;
+          this.accounts.delete(oldest);
+        }
+      }
+    }
+    return entry.hooks.filter((hook) => hook.events.includes(type)).map((hook) => hook.id);
+  }
+
+  /** Drops the account's entry; with no account, every entry. */
+  invalidate(userId?: string): void {
+    this.generation++;
+    if (userId === undefined) this.accounts.clear();
+    else this.accounts.delete(userId);
+  }
+}
+
+/**
+ * Tells every process that caches webhook subscriptions that the account's webhooks changed
+ * (call after the change is committed: create, update, delete, a 410 disabling one).
+ */
+export function invalidateWebhookSubscriptions(
+  redis: Pick<Redis, "publish">,
+  prefix: string,
+  userId: string,
+  logger: Pick<Logger, "error">,
+): Promise<void> {
+  return publishInvalidation(redis, webhookInvalidationChannel(prefix), { userId }, logger);
+}
+
+/** Keeps `cache` current from `webhookInvalidationChannel`; resolves to the stop function. */
+export function startWebhookSubscriptionInvalidation(
+  redis: Redis,
+  prefix: string,
+  cache: WebhookSubscriptions,
+  logger: Pick<Logger, "warn">,
+): Promise<() => Promise<void>> {
+  return subscribeInvalidations(redis, webhookInvalidationChannel(prefix), {
+    logger,
+    onResubscribe: () => cache.invalidate(),
+    onMessage: (message) => {
+      const userId = (message as { userId?: unknown }).userId;
+      cache.invalidate(typeof userId === "string" ? userId : undefined);
+    },
+  });
+}
+
 /**
  * Announces an event to the account's active webhooks subscribed to `type`: one
  * `webhook_deliveries` row each (`payload = {type, timestamp, data}`) and one job each on
- * the `webhooks` queue. Two statements and an enqueue, no HTTP: the delivery worker posts.
+ * the `webhooks` queue. Two statements (one with a `subscriptions` cache hit) and an enqueue,
+ * no HTTP: the delivery worker posts.
  * Every event is also published on the live feed (`publishLiveEvent`, best effort).
  * Returns the delivery ids (empty when nobody listens). Throws on a payload that does not
  * match the contract or on a database/Redis error: callers on the send path catch and log,
@@ -175,6 +265,8 @@ export async function emitEvent(
   db: Executor,
   queue: Queue,
   input: EmitEventInput,
+  /** Where the subscribed webhooks come from: a cache (the worker), else a SELECT. */
+  options: { subscriptions?: WebhookSubscriptions } = {},
 ): Promise<string[]> {
   const now = input.now ?? new Date();
   const type: WebhookEvent = input.type;
@@ -185,16 +277,18 @@ export async function emitEvent(
     user_id: input.userId,
     data: input.data,
   });
-  const targets = await db
-    .select({ id: webhooks.id })
-    .from(webhooks)
-    .where(
-      and(
-        eq(webhooks.userId, input.userId),
-        eq(webhooks.isActive, true),
-        arrayContains(webhooks.events, [type]),
-      ),
-    );
+  const targets = options.subscriptions
+    ? (await options.subscriptions.targets(db, input.userId, type)).map((id) => ({ id }))
+    : await db
+        .select({ id: webhooks.id })
+        .from(webhooks)
+        .where(
+          and(
+            eq(webhooks.userId, input.userId),
+            eq(webhooks.isActive, true),
+            arrayContains(webhooks.events, [type]),
+          ),
+        );
   if (targets.length === 0) return [];
   const payload = webhookPayloadSchema.parse({
     type,
@@ -210,7 +304,14 @@ export async function emitEvent(
     status: "pending" as const,
     nextAttemptAt: now,
   }));
-  await db.insert(webhookDeliveries).values(rows);
+  try {
+    await db.insert(webhookDeliveries).values(rows);
+  } catch (error) {
+    // A webhook deleted since it was cached (its invalidation not seen yet): read it afresh
+    // on the retry every caller makes of a failed event.
+    options.subscriptions?.invalidate(input.userId);
+    throw error;
+  }
   const jobs = rows.map((row) => ({
     name: JOB_NAMES.webhookDeliver,
     data: parseJob(QUEUES.webhooks, webhookJobSchema, { deliveryId: row.id }),

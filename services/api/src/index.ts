@@ -7,5 +7,5 @@ export { ensureDemoAccount } from "./domain/demo.js";
 export { type ApiEnv, apiEnvSchema, parseApiEnv } from "./env.js";
 export type { AccountPrincipal, AdminPrincipal, AppDeps } from "./lib/context.js";
 export { enforceQuota } from "./lib/quota-headers.js";
-export { requireAccount } from "./middleware/account-auth.js";
+export { requireAccount, requireSender } from "./middleware/account-auth.js";
 export { startBackground } from "./startup.js";

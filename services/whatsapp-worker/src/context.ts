@@ -1,8 +1,10 @@
+import type { WebhookSubscriptions } from "@wagate/core";
 import type { Database } from "@wagate/db";
 import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { DriverFactory } from "./drivers/types.js";
+import type { AckBatch } from "./events/ack-batch.js";
 import type { WorkerMetrics } from "./metrics.js";
 import type { PacingPolicy } from "./send/pacing.js";
 
@@ -16,6 +18,11 @@ export interface WorkerOptions {
   heartbeatMs: number;
   /** Period of the scan for running sessions nobody owns. Default 5000 ms. */
   claimIntervalMs: number;
+  /**
+   * Spread the running sessions evenly over the live workers (see `SessionBalancer`).
+   * Default true.
+   */
+  balanceSessions: boolean;
   /** Pacing of live (webjs) sessions before per-account overrides. */
   pacing: PacingPolicy;
   /** Pacing of test (simulator) sessions: NO_PACING under the fast profile. */
@@ -59,6 +66,7 @@ export const DEFAULT_WORKER_OPTIONS: Omit<WorkerOptions, "pacing" | "simulatorPa
   leaseTtlMs: 15_000,
   heartbeatMs: 5_000,
   claimIntervalMs: 5_000,
+  balanceSessions: true,
   sendMaxAttempts: 8,
   retryBaseMs: 2_000,
   mediaMaxBytes: 16 * 1024 * 1024,
@@ -84,6 +92,10 @@ export interface WorkerContext {
   now: () => Date;
   driverFactory: DriverFactory;
   webhookQueue: Queue;
+  /** Accounts' webhook subscriptions, cached; dropped on change through pub/sub. */
+  webhookSubscriptions: WebhookSubscriptions;
+  /** Ack status updates of every session, one statement per short window. */
+  ackBatch: AckBatch;
   metrics: WorkerMetrics;
   options: WorkerOptions;
   workerId: string;

@@ -14,6 +14,8 @@ export const workerEnvSchema = baseEnvSchema
     HEARTBEAT_MS: z.coerce.number().int().min(100).default(5_000),
     /** How often a worker looks for running sessions nobody owns. Default: HEARTBEAT_MS. */
     CLAIM_INTERVAL_MS: z.coerce.number().int().min(100).optional(),
+    /** Spread running sessions evenly over the live workers (hand surplus ones over). */
+    WORKER_BALANCE_SESSIONS: envBoolean(true),
     /** How long a simulator session shows its QR before it links. Default 2000. */
     SIM_LINK_DELAY_MS: ms(2000),
     /** `fast`: near-zero simulator delays and no pacing for test-mode sessions. */

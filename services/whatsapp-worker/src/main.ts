@@ -51,6 +51,7 @@ await runMain("worker", async () => {
       leaseTtlMs: env.LEASE_TTL_MS,
       heartbeatMs: env.HEARTBEAT_MS,
       claimIntervalMs: env.CLAIM_INTERVAL_MS,
+      balanceSessions: env.WORKER_BALANCE_SESSIONS,
       pacing,
       simulatorPacing: env.SIM_PROFILE === "fast" ? NO_PACING : pacing,
       sendMaxAttempts: env.SEND_MAX_ATTEMPTS,

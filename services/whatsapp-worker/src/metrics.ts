@@ -31,6 +31,9 @@ export interface WorkerMetrics {
   sessionRestarts: Counter;
   sessionGaveUp: Counter;
   browserRecycles: Counter<"reason">;
+  /** Sessions handed to another worker to balance the load, and heartbeat round times. */
+  sessionsHandedOver: Counter;
+  heartbeatSeconds: Histogram;
 }
 
 /** Worker metrics on `registry`; gauges are computed on scrape from `sources`. */
@@ -91,6 +94,17 @@ export function createWorkerMetrics(registry: Registry, sources: MetricsSources)
     name: "wagate_session_browser_recycles_total",
     help: "Session browsers replaced for exceeding SESSION_BROWSER_MAX_MEMORY_MB or _MAX_AGE_MS.",
     labelNames: ["reason"] as const,
+    registers: [registry],
+  });
+  const sessionsHandedOver = new Counter({
+    name: "wagate_worker_sessions_handed_over_total",
+    help: "Sessions this worker handed over because it held more than its fair share.",
+    registers: [registry],
+  });
+  const heartbeatSeconds = new Histogram({
+    name: "wagate_worker_heartbeat_seconds",
+    help: "Duration of a heartbeat round: the roster entry and every owned lease renewed in Redis.",
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
   new Gauge({
@@ -156,5 +170,7 @@ export function createWorkerMetrics(registry: Registry, sources: MetricsSources)
     sessionRestarts,
     sessionGaveUp,
     browserRecycles,
+    sessionsHandedOver,
+    heartbeatSeconds,
   };
 }

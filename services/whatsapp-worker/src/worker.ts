@@ -1,15 +1,19 @@
-import { closeQueue, createWebhookQueue } from "@wagate/core";
+import {
+  closeQueue,
+  createWebhookQueue,
+  startWebhookSubscriptionInvalidation,
+  WebhookSubscriptions,
+} from "@wagate/core";
 import type { Database } from "@wagate/db";
-import type { Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { DEFAULT_WORKER_OPTIONS, type WorkerContext, type WorkerOptions } from "./context.js";
 import { createDriverFactory } from "./drivers/factory.js";
 import type { DriverFactory } from "./drivers/types.js";
+import { AckBatch } from "./events/ack-batch.js";
 import { createWorkerMetrics, type QueueSample } from "./metrics.js";
 import { DEFAULT_PACING } from "./send/pacing.js";
-import { createSessionControlWorker } from "./sessions/control.js";
 import { newWorkerId } from "./sessions/lease.js";
 import { SessionManager } from "./sessions/manager.js";
 
@@ -38,7 +42,7 @@ export interface WhatsAppWorker {
   ctx: WorkerContext;
   manager: SessionManager;
   registry: Registry;
-  /** Starts claiming sessions and consuming session-control jobs. */
+  /** Starts claiming sessions and following their desired state. */
   start(): Promise<void>;
   /** Graceful: in-flight sends finish, drivers close keeping their auth, leases are released. */
   stop(): Promise<void>;
@@ -80,31 +84,43 @@ export function createWorker(deps: WorkerDeps): WhatsAppWorker {
     now: deps.now ?? (() => new Date()),
     driverFactory: deps.driverFactory ?? createDriverFactory({ db: deps.db }),
     webhookQueue: createWebhookQueue(deps.redis, deps.redisPrefix),
+    webhookSubscriptions: new WebhookSubscriptions(),
+    ackBatch: new AckBatch(deps.db),
     metrics,
     options,
     workerId,
   };
   manager = new SessionManager(ctx);
   const sessions = manager;
-  let control: Worker | undefined;
+  let stopInvalidation: (() => Promise<void>) | undefined;
+  const stopCaches = async () => {
+    await stopInvalidation?.();
+    stopInvalidation = undefined;
+  };
   return {
     workerId,
     ctx,
     manager: sessions,
     registry: deps.registry,
     async start() {
-      control = createSessionControlWorker(ctx, sessions);
+      // Subscribed before any event is announced, so no webhook change goes unseen.
+      stopInvalidation = await startWebhookSubscriptionInvalidation(
+        ctx.redis,
+        ctx.redisPrefix,
+        ctx.webhookSubscriptions,
+        ctx.logger,
+      );
       await sessions.start();
     },
     async stop() {
-      await closeQueue(control);
       await sessions.shutdown();
       await closeQueue(ctx.webhookQueue);
+      await stopCaches();
     },
     async crash() {
-      await closeQueue(control, true);
       await sessions.crash();
       await closeQueue(ctx.webhookQueue);
+      await stopCaches();
     },
   };
 }

@@ -1,4 +1,10 @@
-import { JOB_NAMES, type MessageStatus, sendQueueName } from "@wagate/contracts";
+import {
+  JOB_NAMES,
+  type MessageStatus,
+  type SessionDesiredState,
+  sendQueueName,
+} from "@wagate/contracts";
+import { nudgeSessionOwner, setDesiredState } from "@wagate/core";
 import { messages, newId, users, whatsappSessions } from "@wagate/db";
 import type { TestEnv } from "@wagate/testkit";
 import { Queue } from "bullmq";
@@ -111,6 +117,28 @@ export async function seedSession(
     desiredState: input.desired ?? "running",
   });
   return id;
+}
+
+/**
+ * A session command the way the API gives it (POST /sessions/init → `running`,
+ * /sessions/disconnect → `logged_out`): the row's desired state, then the nudge on the
+ * owners' channel. `nudge: false` plays a nudge that never arrived.
+ */
+export async function command(
+  env: TestEnv,
+  sessionId: string,
+  state: SessionDesiredState,
+  { nudge = true } = {},
+) {
+  await setDesiredState(env.db.db, sessionId, state);
+  if (nudge) {
+    const deps = {
+      redis: env.redis.redis,
+      redisPrefix: env.redis.prefix,
+      logger: pino({ level: "silent" }),
+    };
+    await nudgeSessionOwner(deps, sessionId);
+  }
 }
 
 /** Inserts queued messages and enqueues them the way the API does (`jobId = messageId`). */

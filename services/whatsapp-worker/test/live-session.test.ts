@@ -1,4 +1,4 @@
-import { JOB_NAMES, QUEUES, sendQueueName } from "@wagate/contracts";
+import { JOB_NAMES, sendQueueName } from "@wagate/contracts";
 import { messages, newId } from "@wagate/db";
 import { useTestEnv } from "@wagate/testkit";
 import { Queue } from "bullmq";
@@ -7,6 +7,7 @@ import { createDriverFactory } from "../src/drivers/factory.js";
 import { NO_PACING } from "../src/send/pacing.js";
 import { FakeWebjsClient, fakeClientFactory } from "./fake-webjs.js";
 import {
+  command,
   harness,
   messageRow,
   seedAccount,
@@ -199,12 +200,7 @@ describe("a live session through the worker (fake whatsapp-web.js Client)", () =
     });
     expect(failed.lastError).toContain("authentication failed");
     const before = FakeWebjsClient.instances.length;
-    const control = new Queue(QUEUES.sessionControl, {
-      connection: env.redis.redis,
-      prefix: env.redis.prefix,
-    });
-    await control.add("start", { sessionId, action: "start" }, { jobId: `start-${sessionId}` });
-    await control.close();
+    await command(env, sessionId, "running");
     await waitFor(async () => FakeWebjsClient.instances.length === before + 1, {
       what: "reopened",
     });

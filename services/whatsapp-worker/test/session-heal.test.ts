@@ -1,10 +1,8 @@
-import { QUEUES } from "@wagate/contracts";
 import { newId, webhookDeliveries, webhooks } from "@wagate/db";
 import { useTestEnv } from "@wagate/testkit";
-import { Queue } from "bullmq";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { harness, seedAccount, seedSession, sessionRow, waitFor } from "./helpers.js";
+import { command, harness, seedAccount, seedSession, sessionRow, waitFor } from "./helpers.js";
 import { stubDrivers } from "./stub-driver.js";
 
 const env = useTestEnv();
@@ -76,12 +74,7 @@ describe("sessions that heal", () => {
 
     // Started again by its owner: a fresh runtime, and this time the browser comes up.
     stubs.startError = null;
-    const control = new Queue(QUEUES.sessionControl, {
-      connection: env.redis.redis,
-      prefix: env.redis.prefix,
-    });
-    await control.add("start", { sessionId, action: "start" }, { jobId: `start-${sessionId}` });
-    await control.close();
+    await command(env, sessionId, "running");
     await waitStatus(sessionId, "ready", "ready after a start");
   });
 

@@ -4,6 +4,7 @@ import {
   MESSAGE_DIRECTIONS,
   MESSAGE_STATUSES,
   MESSAGE_TYPES,
+  SESSION_DESIRED_STATES,
   SESSION_STATUSES,
   WEBHOOK_DELIVERY_STATUSES,
 } from "@wagate/contracts";
@@ -38,10 +39,19 @@ export const whatsappSessions = pgTable(
     mode: text("mode", { enum: KEY_MODES }).notNull(),
     driver: text("driver", { enum: DRIVERS }).notNull(),
     status: text("status", { enum: SESSION_STATUSES }).notNull().default("stopped"),
-    /** What the account asked for: a worker keeps a `running` session open. */
-    desiredState: text("desired_state", { enum: ["running", "stopped"] })
+    /**
+     * What the account asked for, the only truth of session control: a worker keeps a
+     * `running` session open, closes a `stopped` one, and logs a `logged_out` one out (then
+     * sets it `stopped`). See SESSION_DESIRED_STATES.
+     */
+    desiredState: text("desired_state", { enum: SESSION_DESIRED_STATES })
       .notNull()
       .default("stopped"),
+    /**
+     * Bumped by every command (init, disconnect): the owner knows whether it has seen the
+     * latest one, and a worker settles a logout only if no newer command came since.
+     */
+    desiredGeneration: bigint("desired_generation", { mode: "number" }).notNull().default(0),
     phoneNumber: text("phone_number"),
     connectedAt: tstz("connected_at"),
     lastActiveAt: tstz("last_active_at"),
@@ -58,7 +68,7 @@ export const whatsappSessions = pgTable(
     check("whatsapp_sessions_mode_ck", oneOf("mode", KEY_MODES)),
     check("whatsapp_sessions_driver_ck", oneOf("driver", DRIVERS)),
     check("whatsapp_sessions_status_ck", oneOf("status", SESSION_STATUSES)),
-    check("whatsapp_sessions_desired_ck", oneOf("desired_state", ["running", "stopped"])),
+    check("whatsapp_sessions_desired_ck", oneOf("desired_state", SESSION_DESIRED_STATES)),
     check(
       "whatsapp_sessions_driver_mode_ck",
       sql`(mode = 'live' and driver = 'webjs') or (mode = 'test' and driver = 'simulator')`,

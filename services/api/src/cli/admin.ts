@@ -4,6 +4,7 @@ import { ADMIN_ROLES, type AdminRole } from "@wagate/contracts";
 import { EnvError, envUrl, parseEnv, withLauncherEnv } from "@wagate/core";
 import { admins, createDb, runMigrations } from "@wagate/db";
 import { desc, isNull } from "drizzle-orm";
+import { Redis } from "ioredis";
 import { z } from "zod";
 import { createAdmin } from "../domain/admins/manage.js";
 import { resetAdminPassword } from "../domain/admins/reset-password.js";
@@ -13,6 +14,7 @@ import {
   passwordCostEnvSchema,
   passwordCostOf,
 } from "../domain/auth/passwords.js";
+import { bumpTokenVersion } from "../domain/auth/tokens.js";
 import { normalizePhone } from "../domain/phone/normalize.js";
 import { ApiError } from "../lib/errors.js";
 
@@ -27,11 +29,49 @@ Reads DATABASE_URL; beside a running \`npm start\` with nothing configured, it f
 Postgres by itself (.data/env). Passwords need at least ${PASSWORD_MIN_LENGTH} characters and are
 never printed by this tool, except one it generated; note that npm echoes the command line, so
 prefer --password-stdin or ADMIN_PASSWORD over --password on shared terminals and CI logs.
-reset-password lifts a login lock and signs the admin out everywhere (refresh tokens revoked).`;
+reset-password lifts a login lock and signs the admin out everywhere: refresh tokens are
+revoked, and access tokens too when Redis answers (REDIS_URL, or the launcher's), else they
+end with their TTL.`;
 
 const cliEnvSchema = passwordCostEnvSchema.extend({
   DATABASE_URL: envUrl(["postgres", "postgresql"]),
+  REDIS_URL: envUrl(["redis", "rediss"]).optional(),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[a-zA-Z0-9_-]+$/)
+    .default("wagate"),
+  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).default(900),
 });
+type CliEnv = z.infer<typeof cliEnvSchema>;
+
+/**
+ * Ends the admin's access tokens already issued, as the API does on a password change. The CLI
+ * is the way back when things are broken, so an unreachable Redis is reported, not fatal.
+ */
+async function revokeIssuedAccessTokens(env: CliEnv, adminId: string): Promise<string> {
+  const fallback = `access tokens already issued end within ${env.ACCESS_TOKEN_TTL_SECONDS} s`;
+  if (!env.REDIS_URL) return `REDIS_URL is not set: ${fallback}`;
+  const redis = new Redis(env.REDIS_URL, {
+    lazyConnect: true,
+    connectTimeout: 3000,
+    maxRetriesPerRequest: 1,
+    retryStrategy: () => null,
+  });
+  redis.on("error", () => {}); // the failure is reported below, once
+  try {
+    await redis.connect();
+    await bumpTokenVersion(
+      { redis, redisPrefix: env.REDIS_PREFIX },
+      env.ACCESS_TOKEN_TTL_SECONDS,
+      adminId,
+    );
+    return "access tokens already issued are revoked";
+  } catch {
+    return `Redis did not answer: ${fallback}`;
+  } finally {
+    redis.disconnect();
+  }
+}
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -63,7 +103,7 @@ async function main() {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  let env: z.infer<typeof cliEnvSchema>;
+  let env: CliEnv;
   try {
     env = parseEnv(cliEnvSchema, withLauncherEnv());
   } catch (error) {
@@ -145,6 +185,7 @@ async function main() {
         passwordCostOf(env),
       );
       process.stdout.write(`password reset for ${admin.email} (${admin.id})\n`);
+      process.stdout.write(`${await revokeIssuedAccessTokens(env, admin.id)}\n`);
       if (generated) process.stdout.write(`new password (shown once): ${password}\n`);
     } catch (error) {
       if (error instanceof ApiError) fail(`no admin with the email ${email}`);

@@ -4,6 +4,7 @@ import type { Database } from "@wagate/db";
 import type { Redis } from "ioredis";
 import type postgres from "postgres";
 import type { Registry } from "prom-client";
+import type { DeferredRateLimit } from "../domain/limits/admission.js";
 import type { ApiEnv } from "../env.js";
 import type { QueueProvider } from "./queues.js";
 
@@ -54,5 +55,7 @@ export interface AppEnv {
     deps: AppDeps;
     admin: AdminPrincipal;
     account: AccountPrincipal;
+    /** Send routes: the rate limit point the accept path takes with its quota unit. */
+    rateLimit?: DeferredRateLimit;
   };
 }

@@ -1,6 +1,13 @@
 import type { ErrorCode } from "@wagate/contracts";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
+import {
+  DomainError,
+  InvalidFieldError,
+  QuotaExceededError,
+  RateLimitedError,
+  UnavailableError,
+} from "../domain/errors.js";
 import type { AppDeps, AppEnv } from "./context.js";
 import { ApiError, isDependencyUnavailable } from "./errors.js";
 
@@ -25,6 +32,51 @@ const pgCode = (error: unknown): string | undefined => {
   return undefined;
 };
 
+/** `RateLimit-*` headers of a daily-quota answer, plus `Retry-After` when it is used up. */
+export function quotaStateHeaders(
+  quota: { limit: number; remaining: number; resetSeconds: number },
+  refused: boolean,
+): Record<string, string> {
+  const reset = String(quota.resetSeconds);
+  const headers: Record<string, string> = {
+    "RateLimit-Limit": String(quota.limit),
+    "RateLimit-Remaining": String(quota.remaining),
+    "RateLimit-Reset": reset,
+  };
+  if (refused) headers["Retry-After"] = reset;
+  return headers;
+}
+
+/**
+ * The one mapping from a domain error (`domain/errors.ts`, no HTTP in it) to the API's
+ * envelope, status and headers.
+ */
+export function fromDomainError(error: DomainError): ApiError {
+  const details = error.details ? { details: error.details } : {};
+  if (error instanceof RateLimitedError) {
+    return new ApiError(error.code, error.message, {
+      ...details,
+      headers: { "Retry-After": String(error.retryAfterSeconds) },
+    });
+  }
+  if (error instanceof QuotaExceededError) {
+    return new ApiError(error.code, error.message, {
+      ...details,
+      headers: quotaStateHeaders(error.quota, true),
+    });
+  }
+  if (error instanceof UnavailableError) {
+    return new ApiError(error.code, error.message, {
+      ...details,
+      headers: { "Retry-After": String(error.retryAfterSeconds) },
+    });
+  }
+  if (error instanceof InvalidFieldError) {
+    return new ApiError(error.code, error.message, { ...details, status: 422 });
+  }
+  return new ApiError(error.code, error.message, details);
+}
+
 /**
  * Turns anything thrown while serving a request into an `ApiError`; null means an
  * unexpected failure (answered 500 `internal` and logged). Client mistakes the framework
@@ -33,6 +85,7 @@ const pgCode = (error: unknown): string | undefined => {
  */
 export function toApiError(error: unknown): ApiError | null {
   if (error instanceof ApiError) return error;
+  if (error instanceof DomainError) return fromDomainError(error);
   if (error instanceof HTTPException) {
     if (error.status === 415) {
       return new ApiError(
@@ -87,9 +140,16 @@ export function errorHandler(deps: AppDeps) {
     } else if (!apiError) {
       deps.logger.error({ err: error, requestId: requestIdValue }, "unhandled error");
       apiError = new ApiError("internal", "internal error");
-    } else if (apiError.status >= 500 && error instanceof ApiError) {
+    } else if (
+      apiError.status >= 500 &&
+      (error instanceof ApiError || error instanceof DomainError)
+    ) {
       deps.logger.error({ err: error, requestId: requestIdValue }, apiError.message);
-    } else if (!(error instanceof ApiError) && !(error instanceof HTTPException)) {
+    } else if (
+      !(error instanceof ApiError) &&
+      !(error instanceof HTTPException) &&
+      !(error instanceof DomainError)
+    ) {
       deps.logger.warn({ err: error, requestId: requestIdValue }, "request refused by a guard");
     }
     for (const [name, value] of Object.entries(apiError.options.headers ?? {})) {

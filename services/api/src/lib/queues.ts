@@ -4,7 +4,7 @@ import type { Redis } from "ioredis";
 import type { AppDeps } from "./context.js";
 
 /**
- * Hands out BullMQ producers by queue name (`session-control`, `webhooks`, `send-<sessionId>`),
+ * Hands out BullMQ producers by queue name (`webhooks`, `maintenance`, `send-<sessionId>`),
  * one `Queue` per name, all created with `{ prefix: redisPrefix }` over one shared connection.
  */
 export interface QueueProvider {

@@ -1,6 +1,7 @@
 import type { ApiKeyScope } from "@wagate/contracts";
 import type { MiddlewareHandler } from "hono";
 import { verifyApiKey } from "../domain/api-keys/verify.js";
+import { type DeferredRateLimit, getApiKeyLimiter } from "../domain/limits/admission.js";
 import type { AppEnv } from "../lib/context.js";
 import { ApiError } from "../lib/errors.js";
 import { getApiMetrics } from "../lib/metrics.js";
@@ -37,8 +38,17 @@ function presentedKey(authorization: string | undefined, header: string | undefi
  * `forbidden`), then applies the per-key rate limit (429 `rate_limited`). Every refusal of
  * the credential itself is the same 401 `unauthorized`; the reason only goes to
  * `wagate_auth_failures_total{kind="api_key"}`.
+ *
+ * `deferRateLimit` (send routes, through `requireSender`): the rate limit point is left in
+ * `c.var.rateLimit` for the send to take together with its quota unit in one Redis round
+ * trip; a request that ends without taking it (a validation error, a replay, a 404) counts
+ * it when it ends, and answers 429 instead if that puts the key over its limit. A key
+ * already refused in this window is refused at once, without a round trip.
  */
-export function requireAccount(scope?: ApiKeyScope): MiddlewareHandler<AppEnv> {
+export function requireAccount(
+  scope?: ApiKeyScope,
+  options: { deferRateLimit?: boolean } = {},
+): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const deps = c.get("deps");
     const metrics = getApiMetrics(deps.registry);
@@ -57,7 +67,25 @@ export function requireAccount(scope?: ApiKeyScope): MiddlewareHandler<AppEnv> {
       metrics.authFailures.inc({ kind: "api_key", reason: "scope" });
       throw new ApiError("forbidden", `this API key lacks the "${scope}" scope`);
     }
-    await limitApiKey(deps, verified.principal.keyId);
+    if (!options.deferRateLimit) {
+      await limitApiKey(deps, verified.principal.keyId);
+      await next();
+      return;
+    }
+    getApiKeyLimiter(deps).refuseIfBlocked(verified.principal.keyId);
+    const rateLimit: DeferredRateLimit = { keyId: verified.principal.keyId, settled: false };
+    c.set("rateLimit", rateLimit);
     await next();
+    if (!rateLimit.settled) {
+      rateLimit.settled = true;
+      await limitApiKey(deps, rateLimit.keyId);
+    }
   };
 }
+
+/**
+ * Send routes: an account key with the `messages:send` scope, its rate limit point taken
+ * with the quota unit by the accept path (one Redis round trip for both).
+ */
+export const requireSender = (): MiddlewareHandler<AppEnv> =>
+  requireAccount("messages:send", { deferRateLimit: true });

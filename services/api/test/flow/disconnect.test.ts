@@ -36,4 +36,26 @@ describe("flow: disconnect", () => {
       "stopped",
     );
   });
+
+  it("a storm of inits and disconnects ends in the state of the last call", async () => {
+    const status = async () =>
+      (await readBody(await api("GET", "/api/v1/sessions/status?session=storm"))).status;
+    for (let i = 0; i < 6; i++) {
+      expect((await api("POST", "/api/v1/sessions/init?session=storm")).status).toBe(202);
+      expect((await api("POST", "/api/v1/sessions/disconnect?session=storm")).status).toBe(202);
+    }
+    expect((await api("POST", "/api/v1/sessions/init?session=storm")).status).toBe(202);
+    await eventually(async () => (await status()) === "ready", "ready after the storm", 30_000);
+
+    for (let i = 0; i < 6; i++) {
+      expect((await api("POST", "/api/v1/sessions/disconnect?session=storm")).status).toBe(202);
+      expect((await api("POST", "/api/v1/sessions/init?session=storm")).status).toBe(202);
+    }
+    expect((await api("POST", "/api/v1/sessions/disconnect?session=storm")).status).toBe(202);
+    await eventually(async () => (await status()) === "stopped", "stopped after the storm", 30_000);
+    // Settled: no late action of the storm reopens it.
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await status()).toBe("stopped");
+    expect(stack.worker.manager.owned).toHaveLength(0);
+  });
 });

@@ -23,7 +23,7 @@ export async function withEvents<T>(
   const collected = collector(ctx);
   const result = await ctx.db.transaction((tx) =>
     work(tx, async (input) => {
-      await emitEvent(tx, collected.queue, input);
+      await emitEvent(tx, collected.queue, input, { subscriptions: ctx.webhookSubscriptions });
     }),
   );
   try {
@@ -40,7 +40,7 @@ export async function withEvents<T>(
  */
 export async function emitAlone(ctx: WorkerContext, input: EmitEventInput): Promise<void> {
   const collected = collector(ctx);
-  await emitEvent(ctx.db, collected.queue, input);
+  await emitEvent(ctx.db, collected.queue, input, { subscriptions: ctx.webhookSubscriptions });
   await flush(ctx, collected);
 }
 
@@ -78,14 +78,14 @@ function collector(ctx: WorkerContext): Collected {
 
 async function flush(ctx: WorkerContext, { jobs, published }: Collected): Promise<void> {
   if (published.length > 0) {
-    try {
+    // The live feed is best effort (the admin monitor), never a reason to fail or wait for an
+    // event: published without waiting for the answer (one connection keeps them in order).
+    const publishing = (async () => {
       // BullMQ types its connection narrowly; every wagate queue runs over an ioredis client.
       const client = (await ctx.webhookQueue.client) as unknown as Pick<Redis, "publish">;
       await Promise.all(published.map(([channel, message]) => client.publish(channel, message)));
-    } catch (error) {
-      // The live feed is best effort (the admin monitor), never a reason to fail an event.
-      ctx.logger.debug({ err: error }, "live events not published");
-    }
+    })();
+    publishing.catch((error) => ctx.logger.debug({ err: error }, "live events not published"));
   }
   await enqueue(ctx, jobs);
 }

@@ -55,6 +55,11 @@ export class SessionRuntime {
   private gaveUp = false;
   private lastTouch = 0;
   private readonly sendSession: SendSession;
+  /**
+   * The row's `desired_generation` this runtime has followed: a higher one on the row is a
+   * command it has not acted on yet (see `DesiredStateFollower`).
+   */
+  generation: number;
 
   constructor(
     private readonly ctx: WorkerContext,
@@ -62,6 +67,7 @@ export class SessionRuntime {
     readonly token: number,
   ) {
     this.sessionId = row.id;
+    this.generation = row.desiredGeneration;
     this.phoneNumber = row.phoneNumber;
     this.downSince = row.connectedAt ? (row.lastActiveAt ?? row.connectedAt) : null;
     this.pacer = new SessionPacer(
@@ -69,6 +75,7 @@ export class SessionRuntime {
     );
     this.sendSession = {
       sessionId: row.id,
+      userId: row.userId,
       token,
       wire: () => ({ name: this.row.name, phoneNumber: this.phoneNumber }),
       driver: () => this.requireDriver(),

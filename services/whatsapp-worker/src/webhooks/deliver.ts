@@ -1,5 +1,11 @@
 import { performance } from "node:perf_hooks";
-import { publishLiveEvent, SafeFetchError, safeFetch, signWebhook } from "@wagate/core";
+import {
+  invalidateWebhookSubscriptions,
+  publishLiveEvent,
+  SafeFetchError,
+  safeFetch,
+  signWebhook,
+} from "@wagate/core";
 import {
   type Database,
   newId,
@@ -144,6 +150,15 @@ export async function attemptDelivery(
     }
   });
 
+  if (gone && ctx.liveFeed) {
+    // Workers cache subscriptions: the disabled webhook gets no new deliveries.
+    await invalidateWebhookSubscriptions(
+      ctx.liveFeed.redis,
+      ctx.liveFeed.prefix,
+      webhook.userId,
+      ctx.logger,
+    );
+  }
   if (ctx.liveFeed) {
     await publishLiveEvent(ctx.liveFeed.redis, ctx.liveFeed.prefix, {
       type: "webhook.delivery",

@@ -8,8 +8,8 @@ import { revokeAdminRefreshTokens } from "../auth/refresh.js";
 /**
  * The way back for an operator who lost every admin password (`npm run admin --
  * reset-password`): sets a new password, lifts a lock from failed logins, reactivates nothing
- * else, revokes the admin's refresh tokens and audits the change as the system. Access tokens
- * already issued end with their TTL (the CLI does not reach the API's token versions).
+ * else, revokes the admin's refresh tokens and audits the change as the system. The CLI then
+ * bumps the admin's access-token version in Redis when it answers (`bumpTokenVersion`).
  */
 export async function resetAdminPassword(
   db: Database,

@@ -1,5 +1,10 @@
 import { performance } from "node:perf_hooks";
 import type { AccountPrincipal, AppDeps } from "../../lib/context.js";
+import {
+  onInvalidation,
+  publishInvalidation,
+  startInvalidationSubscriber,
+} from "../../lib/invalidation.js";
 
 /** What the cache remembers about a known key hash: enough to decide without the database. */
 export interface CachedApiKey {
@@ -122,75 +127,44 @@ const caches = new WeakMap<AppDeps, ApiKeyCache>();
 export function getApiKeyCache(deps: AppDeps): ApiKeyCache {
   let cache = caches.get(deps);
   if (!cache) {
-    cache = new ApiKeyCache();
-    caches.set(deps, cache);
+    const created = new ApiKeyCache();
+    onInvalidation(deps, "api-keys", {
+      invalidate: (message) => {
+        const keyIds = message.keyIds ?? [];
+        if (keyIds.length === 0 && !message.userId) return;
+        created.invalidate({ keyIds, ...(message.userId ? { userId: message.userId } : {}) });
+      },
+      clear: () => created.clear(),
+    });
+    caches.set(deps, created);
+    cache = created;
   }
   return cache;
 }
 
-export const apiKeyInvalidationChannel = (prefix: string) => `${prefix}:api-key-invalidate`;
-
 /**
  * Drops cached keys on every API replica: call after revoking keys (`keyIds`) or changing an
  * account (`userId`: deactivate, delete, limit change). Clears this replica at once, then
- * publishes for the others, whose subscribers (see `startApiKeyInvalidation`) clear theirs
- * as soon as the message arrives.
+ * publishes for the others (`lib/invalidation.ts`), whose subscribers clear theirs as soon
+ * as the message arrives.
  */
 export async function invalidateApiKeys(
   deps: AppDeps,
   target: { keyIds?: string[]; userId?: string },
 ): Promise<void> {
   if ((target.keyIds?.length ?? 0) === 0 && !target.userId) return;
-  getApiKeyCache(deps).invalidate(target);
-  try {
-    await deps.redis.publish(
-      apiKeyInvalidationChannel(deps.redisPrefix),
-      JSON.stringify({ keyIds: target.keyIds ?? [], userId: target.userId ?? null }),
-    );
-  } catch (error) {
-    // The change is already committed; other replicas catch up within the cache TTL (30 s)
-    // or at once when their subscriber reconnects (which clears the whole cache).
-    deps.logger.error({ err: error }, "api key invalidation publish failed");
-  }
+  getApiKeyCache(deps); // registered, so the local apply reaches it
+  await publishInvalidation(deps, {
+    keyIds: target.keyIds ?? [],
+    userId: target.userId ?? null,
+  });
 }
 
 /**
- * Subscribes this replica to the invalidation channel on its own connection (a subscribed
- * connection can do nothing else). After a reconnect the whole cache is dropped, because
- * messages published while disconnected are lost. Returns the stop function.
+ * Subscribes this replica to cache invalidations (API keys and every other registered
+ * cache) on its own connection. Returns the stop function.
  */
 export async function startApiKeyInvalidation(deps: AppDeps): Promise<() => Promise<void>> {
-  const cache = getApiKeyCache(deps);
-  const channel = apiKeyInvalidationChannel(deps.redisPrefix);
-  const subscriber = deps.redis.duplicate();
-  let subscribedOnce = false;
-  subscriber.on("message", (received: string, message: string) => {
-    if (received !== channel) return;
-    try {
-      const parsed = JSON.parse(message) as { keyIds?: unknown; userId?: unknown };
-      const keyIds = Array.isArray(parsed.keyIds)
-        ? parsed.keyIds.filter((id): id is string => typeof id === "string")
-        : [];
-      const userId = typeof parsed.userId === "string" ? parsed.userId : undefined;
-      if (keyIds.length === 0 && !userId) return;
-      cache.invalidate({ keyIds, ...(userId ? { userId } : {}) });
-    } catch {
-      cache.clear();
-    }
-  });
-  subscriber.on("ready", () => {
-    if (subscribedOnce) cache.clear();
-  });
-  subscriber.on("error", (error: Error) => {
-    deps.logger.warn({ err: error }, "api key invalidation subscriber error");
-  });
-  await subscriber.subscribe(channel);
-  subscribedOnce = true;
-  return async () => {
-    try {
-      await subscriber.quit();
-    } catch {
-      subscriber.disconnect();
-    }
-  };
+  getApiKeyCache(deps);
+  return startInvalidationSubscriber(deps);
 }

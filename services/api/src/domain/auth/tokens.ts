@@ -93,11 +93,23 @@ export async function currentTokenVersion(
 
 /** Invalidates every access token issued so far to this admin. */
 export async function revokeAccessTokens(deps: TokenDeps, adminId: string): Promise<void> {
+  await bumpTokenVersion(deps, deps.env.ACCESS_TOKEN_TTL_SECONDS, adminId);
+}
+
+/**
+ * The revocation itself, for callers without the API's dependencies (the admin CLI): the
+ * counter lives a little longer than the tokens it ends.
+ */
+export async function bumpTokenVersion(
+  deps: Pick<AppDeps, "redis" | "redisPrefix">,
+  accessTokenTtlSeconds: number,
+  adminId: string,
+): Promise<void> {
   const key = versionKey(deps, adminId);
   await deps.redis
     .multi()
     .incr(key)
-    .expire(key, deps.env.ACCESS_TOKEN_TTL_SECONDS + 300)
+    .expire(key, accessTokenTtlSeconds + 300)
     .exec();
 }
 

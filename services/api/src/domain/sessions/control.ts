@@ -1,52 +1,18 @@
-import {
-  driverForMode,
-  parseJob,
-  QUEUES,
-  type SessionControlJob,
-  sessionControlJobSchema,
-  sessionEventsChannel,
-  sessionQrKey,
-} from "@wagate/contracts";
+import { driverForMode, sessionEventsChannel, sessionQrKey } from "@wagate/contracts";
+import { desiredStateChange, nudgeSessionOwner } from "@wagate/core";
 import { newId, whatsappSessions } from "@wagate/db";
 import { and, count, eq, sql } from "drizzle-orm";
 import type { AccountPrincipal, AppDeps } from "../../lib/context.js";
-import { ApiError, conflict } from "../../lib/errors.js";
-import { queueFor } from "../../lib/queues.js";
+import { conflict } from "../../lib/errors.js";
+import { invalidateSessions } from "./cache.js";
 import { subscribeChannel } from "./events.js";
 import { findSession, requireSession, type SessionRow } from "./find.js";
 
 /**
- * Queues a command for the worker. The job id is `<action>-<sessionId>`, so repeated inits
- * (or disconnects) while one is still waiting collapse into one job; the worker re-reads
- * `desired_state` from the row, which is the truth when commands cross.
- */
-export async function enqueueSessionCommand(deps: AppDeps, job: SessionControlJob): Promise<void> {
-  const payload = parseJob(QUEUES.sessionControl, sessionControlJobSchema, job);
-  try {
-    await queueFor(deps, QUEUES.sessionControl).add(payload.action, payload, {
-      jobId: `${payload.action}-${payload.sessionId}`,
-      removeOnComplete: true,
-      removeOnFail: true,
-    });
-  } catch (error) {
-    deps.logger.error(
-      { err: error, sessionId: payload.sessionId },
-      "session command enqueue failed",
-    );
-    throw new ApiError(
-      "service_unavailable",
-      "the session command could not be queued; retry shortly",
-      {
-        headers: { "Retry-After": "5" },
-      },
-    );
-  }
-}
-
-/**
  * POST /sessions/init: creates the session row if missing (within `max_sessions`, counted
- * over both modes), asks for it to run and queues a `start`. A session already `ready` or
- * showing a QR keeps its status; anything else becomes `starting`.
+ * over both modes), sets `desired_state = running` (the one truth of session control) and
+ * nudges the workers. A session already `ready` or showing a QR keeps its status; anything
+ * else becomes `starting`.
  */
 export async function initSession(
   deps: AppDeps,
@@ -84,7 +50,7 @@ export async function initSession(
     const [updated] = await tx
       .update(whatsappSessions)
       .set({
-        desiredState: "running",
+        ...desiredStateChange("running"),
         status: sql`case when ${whatsappSessions.status} in ('ready', 'qr') then ${whatsappSessions.status} else 'starting' end`,
         lastError: null,
       })
@@ -92,7 +58,9 @@ export async function initSession(
       .returning();
     return updated!;
   });
-  await enqueueSessionCommand(deps, { sessionId: row.id, action: "start" });
+  // The accept path caches session ids: a session made again under an old name gets a new id.
+  await invalidateSessions(deps, { userId: account.userId });
+  await nudgeSessionOwner(deps, row.id);
   return row;
 }
 
@@ -132,10 +100,12 @@ async function waitForStopped(deps: AppDeps, sessionId: string, timeoutMs: numbe
 }
 
 /**
- * POST /sessions/disconnect: the session should stop, and the worker logs the device out
- * and deletes the stored auth (a later init pairs again with a new QR). Answers with the
- * session as it is after the call: it waits (at most `waitMs`) for the worker to report it
- * stopped, so the answer does not show the state from before the call.
+ * POST /sessions/disconnect: sets `desired_state = logged_out` and nudges the workers; the
+ * owner (or, with no owner, any worker) logs the device out, deletes the stored auth (a later
+ * init pairs again with a new QR) and sets the session `stopped`. The pending logout lives in
+ * the row, so neither a missed nudge nor a Redis loss drops it. Answers with the session as
+ * it is after the call: it waits (at most `waitMs`) for the worker to report it stopped, so
+ * the answer does not show the state from before the call.
  */
 export async function disconnectSession(
   deps: AppDeps,
@@ -148,11 +118,11 @@ export async function disconnectSession(
   try {
     await deps.db
       .update(whatsappSessions)
-      .set({ desiredState: "stopped" })
+      .set(desiredStateChange("logged_out"))
       .where(and(eq(whatsappSessions.id, session.id), eq(whatsappSessions.userId, account.userId)));
     // The QR shown so far must not be scanned any more.
     await deps.redis.del(sessionQrKey(deps.redisPrefix, session.id));
-    await enqueueSessionCommand(deps, { sessionId: session.id, action: "logout" });
+    await nudgeSessionOwner(deps, session.id);
   } catch (error) {
     await stop?.cancel();
     throw error;

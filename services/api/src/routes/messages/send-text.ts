@@ -2,7 +2,7 @@ import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { normalizeMentions } from "../../domain/messages/rich.js";
 import type { AppEnv } from "../../lib/context.js";
 import { API_KEY_SECURITY, pickErrors } from "../../lib/openapi.js";
-import { requireAccount } from "../../middleware/account-auth.js";
+import { requireSender } from "../../middleware/account-auth.js";
 import { requestedSession, sessionQuery } from "../sessions/schema.js";
 import { idempotencyHeaders, messageSchema, sendTextBody } from "./schema.js";
 import { answerSend } from "./send.js";
@@ -17,7 +17,7 @@ const route = createRoute({
   summary: "Send a text message",
   description: SEND_DESCRIPTION,
   security: API_KEY_SECURITY,
-  middleware: [requireAccount("messages:send")] as const,
+  middleware: [requireSender()] as const,
   request: {
     query: sessionQuery,
     headers: idempotencyHeaders,

@@ -25,7 +25,7 @@ export async function answerSend(c: Context<AppEnv>, request: SendRequest) {
     c.get("deps"),
     c.get("account"),
     { ...request, recipientLid: facts.lid },
-    key,
+    { idempotencyKey: key, rateLimit: c.get("rateLimit") },
   );
   for (const [name, value] of Object.entries(accepted.quotaHeaders)) c.header(name, value);
   if (accepted.replayed) c.header("Idempotent-Replayed", "true");

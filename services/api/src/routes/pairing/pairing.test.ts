@@ -1,7 +1,7 @@
-import { QUEUES, sessionEventsChannel, sessionQrKey } from "@wagate/contracts";
+import { sessionCommandChannel, sessionEventsChannel, sessionQrKey } from "@wagate/contracts";
 import { auditLogs, pairingLinks, users, whatsappSessions } from "@wagate/db";
-import { Queue } from "bullmq";
 import { eq } from "drizzle-orm";
+import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminHeaders, seedAccount, send, useTestApp } from "../../../test/harness.js";
 import { expectAdminRouteSecurity, readBody } from "../../../test/security.js";
@@ -9,17 +9,18 @@ import { hashPairingToken } from "../../domain/pairing/token.js";
 
 const t = useTestApp({ TRUST_PROXY: "true" });
 let owner: Record<string, string>;
-let control: Queue;
+let listener: Redis;
+/** Every nudge published on the owners' channel. */
+const nudges: { sessionId?: string; action?: string }[] = [];
 
 beforeAll(async () => {
   owner = (await adminHeaders(t, "owner")).headers;
-  control = new Queue(QUEUES.sessionControl, {
-    connection: t.deps.redis,
-    prefix: t.deps.redisPrefix,
-  });
+  listener = t.deps.redis.duplicate();
+  listener.on("message", (_channel, body: string) => nudges.push(JSON.parse(body)));
+  await listener.subscribe(sessionCommandChannel(t.deps.redisPrefix));
 });
 afterAll(async () => {
-  await control.close();
+  await listener.quit();
 });
 
 const linkPath = (userId: string, name = "default") =>
@@ -67,8 +68,9 @@ describe("pairing links (admin)", () => {
       status: "starting",
       desiredState: "running",
     });
-    const job = await control.getJob(`start-${session.id}`);
-    expect(job?.data).toEqual({ sessionId: session.id, action: "start" });
+    await expect
+      .poll(() => nudges.filter((n) => n.sessionId === session.id))
+      .toEqual([{ sessionId: session.id, action: "sync" }]);
 
     const [row] = await t.deps.db.select().from(pairingLinks).where(eq(pairingLinks.id, link.id));
     expect(row!.tokenHash).toBe(hashPairingToken(token));

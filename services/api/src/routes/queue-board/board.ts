@@ -16,7 +16,7 @@ export const QUEUE_BOARD_PATH = "/admin/queues";
 /** How long the list of queues (one send queue per session) is reused before it is re-read. */
 const QUEUE_LIST_TTL_MS = 10_000;
 
-const FIXED_QUEUES = [QUEUES.sessionControl, QUEUES.webhooks, QUEUES.maintenance];
+const FIXED_QUEUES = [QUEUES.webhooks, QUEUES.maintenance];
 
 export interface QueueBoard {
   /** The board that may act on jobs (owner, admin). */

@@ -122,7 +122,7 @@ describe("queue board", () => {
     const body = (await list.json()) as { queues: { name: string; readOnlyMode: boolean }[] };
     const names = body.queues.map((q) => q.name);
     expect(names).toEqual(
-      expect.arrayContaining([QUEUES.webhooks, QUEUES.sessionControl, sendQueueName(sessionId)]),
+      expect.arrayContaining([QUEUES.webhooks, QUEUES.maintenance, sendQueueName(sessionId)]),
     );
     expect(body.queues.every((q) => !q.readOnlyMode)).toBe(true);
   });

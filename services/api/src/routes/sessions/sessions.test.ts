@@ -1,25 +1,29 @@
 import type { AddressInfo } from "node:net";
-import { QUEUES, sessionEventsChannel, sessionQrKey } from "@wagate/contracts";
+import { sessionCommandChannel, sessionEventsChannel, sessionQrKey } from "@wagate/contracts";
 import { closeServer, listen } from "@wagate/core";
 import { whatsappSessions } from "@wagate/db";
-import { Queue } from "bullmq";
 import { eq } from "drizzle-orm";
+import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seedAccount, send, useTestApp } from "../../../test/harness.js";
 import { readBody } from "../../../test/security.js";
 
 const t = useTestApp();
-let control: Queue;
+let listener: Redis;
+/** Every nudge published on the owners' channel, in order. */
+const nudges: unknown[] = [];
 
-beforeAll(() => {
-  control = new Queue(QUEUES.sessionControl, {
-    connection: t.deps.redis,
-    prefix: t.deps.redisPrefix,
-  });
+beforeAll(async () => {
+  listener = t.deps.redis.duplicate();
+  listener.on("message", (_channel, body: string) => nudges.push(JSON.parse(body)));
+  await listener.subscribe(sessionCommandChannel(t.deps.redisPrefix));
 });
 afterAll(async () => {
-  await control.close();
+  await listener.quit();
 });
+
+const nudgesOf = (sessionId: string) =>
+  nudges.filter((n) => (n as { sessionId?: string }).sessionId === sessionId);
 
 /** A POST without a body (and so without a content type), as `curl -X POST` sends it. */
 const postBare = (path: string, headers: Record<string, string>) =>
@@ -50,7 +54,7 @@ async function showQr(sessionId: string, qr: string) {
 }
 
 describe("sessions", () => {
-  it("init creates the session for the key's mode and queues one start, however often it is called", async () => {
+  it("init creates the session for the key's mode, asks for it to run and nudges the workers", async () => {
     const account = await seedAccount(t, { mode: "test" });
     const first = await postBare("/api/v1/sessions/init", account.headers);
     expect(first.status).toBe(202);
@@ -65,10 +69,14 @@ describe("sessions", () => {
 
     const row = await sessionRow(account.userId, "default");
     expect(row.desiredState).toBe("running");
-    const job = await control.getJob(`start-${row.id}`);
-    expect(job?.data).toEqual({ sessionId: row.id, action: "start" });
-    const waiting = await control.getWaiting();
-    expect(waiting.filter((j) => j.data.sessionId === row.id)).toHaveLength(1);
+    // Each command counts in the row (the worker knows which ones it has followed).
+    expect(row.desiredGeneration).toBe(2);
+    await expect
+      .poll(() => nudgesOf(row.id))
+      .toEqual([
+        { sessionId: row.id, action: "sync" },
+        { sessionId: row.id, action: "sync" },
+      ]);
   });
 
   it("a live key's session uses the webjs driver; names come from the body or ?session=", async () => {
@@ -152,7 +160,7 @@ describe("sessions", () => {
     expect(body.data_url).toMatch(/^data:image\/png;base64,/);
   });
 
-  it("disconnect asks the worker to log out and forgets the shown QR", async () => {
+  it("disconnect records a pending logout in the row, nudges the workers and forgets the shown QR", async () => {
     const account = await seedAccount(t);
     await postBare("/api/v1/sessions/init", account.headers);
     const row = await sessionRow(account.userId, "default");
@@ -160,11 +168,11 @@ describe("sessions", () => {
     const res = await postBare("/api/v1/sessions/disconnect", account.headers);
     expect(res.status).toBe(202);
     expect(await readBody(res)).toMatchObject({ name: "default", driver: "simulator" });
-    expect((await sessionRow(account.userId, "default")).desiredState).toBe("stopped");
-    expect((await control.getJob(`logout-${row.id}`))?.data).toEqual({
-      sessionId: row.id,
-      action: "logout",
-    });
+    // No worker runs here: the logout stays pending in the row until one carries it out.
+    const after = await sessionRow(account.userId, "default");
+    expect(after.desiredState).toBe("logged_out");
+    expect(after.desiredGeneration).toBe(row.desiredGeneration + 1);
+    await expect.poll(() => nudgesOf(row.id).length).toBe(2);
     expect(await t.deps.redis.get(sessionQrKey(t.deps.redisPrefix, row.id))).toBeNull();
     expect(
       (await postBare("/api/v1/sessions/disconnect?session=nope", account.headers)).status,

@@ -1,4 +1,5 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { invalidateWebhookSubscriptions } from "@wagate/core";
 import { createWebhook } from "../../domain/webhooks/webhooks.js";
 import type { AppEnv } from "../../lib/context.js";
 import { API_KEY_SECURITY, pickErrors } from "../../lib/openapi.js";
@@ -36,6 +37,7 @@ export function registerCreateWebhook(router: OpenAPIHono<AppEnv>) {
       allowPrivate: deps.env.WEBHOOK_ALLOW_PRIVATE,
       now: deps.now(),
     });
+    await invalidateWebhookSubscriptions(deps.redis, deps.redisPrefix, row.userId, deps.logger);
     return c.json({ ...toWebhook(row), secret: row.secret }, 201);
   });
 }

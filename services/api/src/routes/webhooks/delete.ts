@@ -1,4 +1,5 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { invalidateWebhookSubscriptions } from "@wagate/core";
 import { deleteWebhook } from "../../domain/webhooks/webhooks.js";
 import type { AppEnv } from "../../lib/context.js";
 import { API_KEY_SECURITY, pickErrors } from "../../lib/openapi.js";
@@ -21,7 +22,10 @@ const route = createRoute({
 export function registerDeleteWebhook(router: OpenAPIHono<AppEnv>) {
   router.openapi(route, async (c) => {
     const { id } = c.req.valid("param");
-    await deleteWebhook(c.get("deps").db, c.get("account").userId, id);
+    const deps = c.get("deps");
+    const { userId } = c.get("account");
+    await deleteWebhook(deps.db, userId, id);
+    await invalidateWebhookSubscriptions(deps.redis, deps.redisPrefix, userId, deps.logger);
     return c.body(null, 204);
   });
 }

@@ -1,4 +1,5 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { invalidateWebhookSubscriptions } from "@wagate/core";
 import { updateWebhook } from "../../domain/webhooks/webhooks.js";
 import type { AppEnv } from "../../lib/context.js";
 import { API_KEY_SECURITY, pickErrors } from "../../lib/openapi.js";
@@ -37,6 +38,7 @@ export function registerUpdateWebhook(router: OpenAPIHono<AppEnv>) {
       allowPrivate: deps.env.WEBHOOK_ALLOW_PRIVATE,
       now: deps.now(),
     });
+    await invalidateWebhookSubscriptions(deps.redis, deps.redisPrefix, row.userId, deps.logger);
     return c.json(toWebhook(row), 200);
   });
 }
