@@ -52,8 +52,17 @@ export const MESSAGE_TYPES = [
   "document",
   "sticker",
   "other",
+  /** Rich messaging (issue 12): a voice note (audio sent as push-to-talk), a location, vCards, a poll. */
+  "voice",
+  "location",
+  "contact",
+  "poll",
 ] as const;
 export type MessageType = (typeof MESSAGE_TYPES)[number];
+
+/** How a media file is sent (`as` of send-media): the message type it becomes. */
+export const MEDIA_KINDS = ["image", "video", "audio", "voice", "document", "sticker"] as const;
+export type MediaKind = (typeof MEDIA_KINDS)[number];
 
 export const MESSAGE_STATUSES = [
   "scheduled",
@@ -92,6 +101,12 @@ export const WEBHOOK_EVENTS = [
   "contact.opted_in",
   "broadcast.progress",
   "broadcast.completed",
+  /** Rich messaging (issue 12). */
+  "message.reaction",
+  "message.edited",
+  "message.revoked",
+  "poll.vote",
+  "call.received",
 ] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 

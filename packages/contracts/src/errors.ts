@@ -15,6 +15,8 @@ export const ERROR_CODES = [
   "service_unavailable",
   "internal",
   "recipient_opted_out",
+  /** The recipient is known (contact check cache) not to be on WhatsApp: refused at once. */
+  "not_on_whatsapp",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -36,6 +38,7 @@ export const ERROR_STATUS: Record<
   service_unavailable: 503,
   internal: 500,
   recipient_opted_out: 422,
+  not_on_whatsapp: 422,
 };
 
 export const errorEnvelopeSchema = z.object({

@@ -13,6 +13,43 @@ import {
   WEBHOOK_EVENTS,
 } from "./enums.js";
 
+/** A location message's content (send-location, and on the message). */
+export const locationWireSchema = z.object({
+  latitude: z.number(),
+  longitude: z.number(),
+  name: z.string().nullable(),
+  address: z.string().nullable(),
+});
+/** One shared contact card (send-contact, rendered as a vCard). */
+export const contactCardWireSchema = z.object({
+  name: z.string(),
+  phones: z.array(z.string()),
+  email: z.string().nullable(),
+  organization: z.string().nullable(),
+});
+/** One voter's current choice on a poll (the latest vote replaces earlier ones). */
+export const pollVoteWireSchema = z.object({
+  voter: z.string().nullable(),
+  voter_lid: z.string().nullable(),
+  options: z.array(z.string()),
+  at: z.string(),
+});
+export const pollWireSchema = z.object({
+  question: z.string(),
+  options: z.array(z.string()),
+  multiple_answers: z.boolean(),
+  votes: z.array(pollVoteWireSchema),
+});
+/** A reaction on a message; `by_me` = sent through this session. */
+export const reactionWireSchema = z.object({
+  emoji: z.string(),
+  from: z.string().nullable(),
+  from_lid: z.string().nullable(),
+  by_me: z.boolean(),
+  at: z.string(),
+});
+export const editWireSchema = z.object({ text: z.string(), at: z.string() });
+
 /** The message object as clients see it, in the API and in webhook payloads. */
 export const messageWireSchema = z.object({
   id: z.string(),
@@ -44,6 +81,18 @@ export const messageWireSchema = z.object({
   cancelled_at: z.string().nullable(),
   /** Only in webhooks: an inbound message fetched after its session reconnected. */
   backfilled: z.boolean().optional(),
+  /** WhatsApp LIDs of `to` / `from` (the other party's, once known; `@lid` ids). */
+  to_lid: z.string().nullable(),
+  from_lid: z.string().nullable(),
+  location: locationWireSchema.nullable(),
+  contacts: z.array(contactCardWireSchema).nullable(),
+  poll: pollWireSchema.nullable(),
+  /** Phones (or group member ids) mentioned in a text. */
+  mentions: z.array(z.string()).nullable(),
+  reactions: z.array(reactionWireSchema),
+  /** Each edit of the text, oldest first; `text` keeps the original. */
+  edits: z.array(editWireSchema),
+  revoked_at: z.string().nullable(),
 });
 export type MessageWire = z.infer<typeof messageWireSchema>;
 
@@ -115,6 +164,52 @@ export const broadcastWireSchema = z.object({
 });
 export type BroadcastWire = z.infer<typeof broadcastWireSchema>;
 
+/**
+ * `message.reaction` data: who reacted (phone and LID when known; `by_me` for reactions sent
+ * through the API), on which message (`message_id` null when the message is not stored
+ * here), `emoji` empty when a reaction was removed.
+ */
+export const reactionEventSchema = z.object({
+  message_id: z.string().nullable(),
+  wa_message_id: z.string(),
+  session: z.string().nullable(),
+  emoji: z.string(),
+  removed: z.boolean(),
+  from: z.string().nullable(),
+  from_lid: z.string().nullable(),
+  by_me: z.boolean(),
+  at: z.string(),
+});
+export type ReactionEvent = z.infer<typeof reactionEventSchema>;
+
+/** `poll.vote` data: the voter's current choice (empty `options`: the vote was withdrawn). */
+export const pollVoteEventSchema = z.object({
+  message_id: z.string().nullable(),
+  wa_message_id: z.string(),
+  session: z.string().nullable(),
+  voter: z.string().nullable(),
+  voter_lid: z.string().nullable(),
+  options: z.array(z.string()),
+  at: z.string(),
+});
+export type PollVoteEvent = z.infer<typeof pollVoteEventSchema>;
+
+/** `call.received` data: who called (phone and LID when known) and what wagate did. */
+export const callEventSchema = z.object({
+  call_id: z.string(),
+  session: z.string().nullable(),
+  from: z.string().nullable(),
+  from_lid: z.string().nullable(),
+  is_video: z.boolean(),
+  is_group: z.boolean(),
+  at: z.string(),
+  /** Rejected automatically (the account's call policy). */
+  rejected: z.boolean(),
+  /** The text answered to the caller (a message sent like any other), if any. */
+  reply_message_id: z.string().nullable(),
+});
+export type CallEvent = z.infer<typeof callEventSchema>;
+
 /** Webhook payload, `{type, timestamp, data}` (Standard Webhooks). */
 export const webhookPayloadSchema = z.discriminatedUnion("type", [
   z.object({
@@ -144,6 +239,19 @@ export const webhookPayloadSchema = z.discriminatedUnion("type", [
     timestamp: z.string(),
     data: broadcastWireSchema,
   }),
+  z.object({
+    type: z.literal("message.reaction"),
+    timestamp: z.string(),
+    data: reactionEventSchema,
+  }),
+  z.object({ type: z.literal("message.edited"), timestamp: z.string(), data: messageWireSchema }),
+  z.object({ type: z.literal("message.revoked"), timestamp: z.string(), data: messageWireSchema }),
+  z.object({
+    type: z.literal("poll.vote"),
+    timestamp: z.string(),
+    data: pollVoteEventSchema,
+  }),
+  z.object({ type: z.literal("call.received"), timestamp: z.string(), data: callEventSchema }),
   z.object({
     type: z.literal("webhook.test"),
     timestamp: z.string(),

@@ -32,11 +32,58 @@ export const pacingCommandSchema = z.object({
 });
 export type PacingCommand = z.infer<typeof pacingCommandSchema>;
 
+/**
+ * Rich messaging (issue 12): an operation the owner runs on its driver and answers on
+ * `sessionReplyChannel(replyId)` with a `DriverOpReply`. `chat` is a phone (E.164) or a
+ * WhatsApp id (`…@g.us`, `…@lid`); `waMessageId` names the message acted on.
+ */
+export const driverOpSchema = z.discriminatedUnion("op", [
+  z.object({
+    op: z.literal("react"),
+    chat: z.string(),
+    waMessageId: z.string(),
+    emoji: z.string(),
+  }),
+  z.object({ op: z.literal("edit"), chat: z.string(), waMessageId: z.string(), text: z.string() }),
+  z.object({ op: z.literal("revoke"), chat: z.string(), waMessageId: z.string() }),
+  z.object({ op: z.literal("check_numbers"), phones: z.array(z.string()).min(1).max(100) }),
+  z.object({ op: z.literal("read"), chat: z.string() }),
+  z.object({
+    op: z.literal("presence"),
+    chat: z.string(),
+    state: z.enum(["typing", "recording", "paused"]),
+  }),
+]);
+export type DriverOp = z.infer<typeof driverOpSchema>;
+export const driverOpCommandSchema = z.object({
+  sessionId: z.string().min(1),
+  action: z.literal("driver_op"),
+  replyId: z.string().min(1),
+  request: driverOpSchema,
+});
+export type DriverOpCommand = z.infer<typeof driverOpCommandSchema>;
+/** What a number check answers per phone. */
+export interface NumberCheck {
+  phone: string;
+  onWhatsApp: boolean;
+  waId: string | null;
+  lid: string | null;
+}
+/**
+ * The owner's answer to a `DriverOpCommand`: `result` is `{numbers: NumberCheck[]}` for
+ * `check_numbers`, `{}` otherwise. `reason`: `unsupported` (the driver cannot),
+ * `not_ready` (the session is not connected), `failed` (WhatsApp refused or timed out).
+ */
+export type DriverOpReply =
+  | { ok: true; result: { numbers?: NumberCheck[] } }
+  | { ok: false; reason: "unsupported" | "not_ready" | "failed"; message: string };
+
 /** Every message on `sessionCommandChannel`. */
 export const sessionChannelCommandSchema = z.union([
   sessionNudgeSchema,
   pairingCodeCommandSchema,
   pacingCommandSchema,
+  driverOpCommandSchema,
 ]);
 export type SessionChannelCommand = z.infer<typeof sessionChannelCommandSchema>;
 

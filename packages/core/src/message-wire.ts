@@ -52,6 +52,57 @@ export function toMessageWire(row: MessageRow, session: MessageWireSession | nul
     read_at: iso(row.readAt),
     failed_at: iso(row.failedAt),
     cancelled_at: iso(row.cancelledAt),
+    ...richWire(row),
+  };
+}
+
+/** The rich-messaging part of the wire (issue 12): LIDs, type content, reactions, edits. */
+function richWire(row: MessageRow) {
+  const outbound = row.direction === "outbound";
+  const payload = row.payload ?? {};
+  const poll = payload.poll;
+  return {
+    to_lid: outbound ? (row.recipientLid ?? null) : null,
+    from_lid: outbound ? null : (row.recipientLid ?? null),
+    location: payload.location
+      ? {
+          latitude: payload.location.latitude,
+          longitude: payload.location.longitude,
+          name: payload.location.name ?? null,
+          address: payload.location.address ?? null,
+        }
+      : null,
+    contacts: payload.contacts
+      ? payload.contacts.map((c) => ({
+          name: c.name,
+          phones: c.phones,
+          email: c.email ?? null,
+          organization: c.organization ?? null,
+        }))
+      : null,
+    poll: poll
+      ? {
+          question: poll.question,
+          options: poll.options,
+          multiple_answers: poll.multipleAnswers,
+          votes: Object.values(row.votes ?? {}).map((v) => ({
+            voter: v.voter,
+            voter_lid: v.voterLid,
+            options: v.options,
+            at: v.at,
+          })),
+        }
+      : null,
+    mentions: payload.mentions ?? null,
+    reactions: (row.reactions ?? []).map((r) => ({
+      emoji: r.emoji,
+      from: r.from,
+      from_lid: r.fromLid,
+      by_me: r.byMe,
+      at: r.at,
+    })),
+    edits: (row.edits ?? []).map((e) => ({ text: row.sensitive ? "" : e.text, at: e.at })),
+    revoked_at: iso(row.revokedAt),
   };
 }
 

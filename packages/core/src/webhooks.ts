@@ -161,6 +161,16 @@ export type EmitEventInput = {
       type: "broadcast.progress" | "broadcast.completed";
       data: Extract<WebhookPayload, { type: "broadcast.progress" }>["data"];
     }
+  | {
+      type: "message.edited" | "message.revoked";
+      data: Extract<WebhookPayload, { type: "message.status" }>["data"];
+    }
+  | {
+      type: "message.reaction";
+      data: Extract<WebhookPayload, { type: "message.reaction" }>["data"];
+    }
+  | { type: "poll.vote"; data: Extract<WebhookPayload, { type: "poll.vote" }>["data"] }
+  | { type: "call.received"; data: Extract<WebhookPayload, { type: "call.received" }>["data"] }
 );
 
 interface AccountWebhooks {

@@ -20,6 +20,7 @@ export const ID_PREFIXES = {
   pairingLink: "pln",
   optOut: "opt",
   broadcast: "bct",
+  contact: "ctc",
   request: "req",
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -69,6 +69,16 @@ export const apiEnvSchema = baseEnvSchema
     REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
     /** Handlers running at once (late ones included) past which requests answer 503 at once. */
     REQUEST_MAX_IN_FLIGHT: z.coerce.number().int().min(1).default(512),
+    /**
+     * How long a number check (`GET /contacts/check`) is trusted, seconds: within it the
+     * answer comes from Postgres, and a send to a number known not to be on WhatsApp is
+     * refused at once (`not_on_whatsapp`). Default 7 days.
+     */
+    CONTACT_CHECK_TTL_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(7 * 24 * 3600),
     /** Largest request body, bytes (base64 media included). */
     MAX_BODY_BYTES: z.coerce
       .number()

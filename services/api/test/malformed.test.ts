@@ -215,7 +215,7 @@ describe("malformed requests generated from the OpenAPI document", () => {
     }
     expect(Object.keys(doc.paths).length).toBeGreaterThan(20);
     expect(cases.length).toBeGreaterThan(300);
-    expect(cases.length).toBeLessThan(1500);
+    expect(cases.length).toBeLessThan(1500); // raised for the rich-messaging routes (issue 12)
 
     const failures: string[] = [];
     for (const c of cases) {

@@ -20,6 +20,14 @@ export class FakeWebjsClient extends EventEmitter implements WebjsClient {
   /** Arguments of every `requestPairingCode` call; the code answered is `pairingCode`. */
   pairingCodeRequests: unknown[][] = [];
   pairingCode = "K7PQ2XWZ";
+  /** Every call on a message object (`react`, `edit`, `delete`) with its arguments. */
+  messageCalls: Array<{ id: string; method: string; args: unknown[] }> = [];
+  /** What `edit` answers (the library answers null when WhatsApp refuses). */
+  editResult: unknown = {};
+  /** LID ↔ phone pairs `getContactLidAndPhone` knows (serialized ids). */
+  lidPairs: Array<{ lid: string; pn: string }> = [];
+  lidLookups: string[][] = [];
+  contactLookups: string[] = [];
   private counter = 0;
 
   constructor(readonly spec: WebjsClientSpec) {
@@ -66,10 +74,41 @@ export class FakeWebjsClient extends EventEmitter implements WebjsClient {
       timestamp: messages.at(-1)?.timestamp ?? 0,
       fetchMessages: async ({ limit }: { limit: number }) =>
         (this.chats.get(chatId) ?? []).slice(-limit),
+      sendStateTyping: async () => this.chatStates.push({ chatId, state: "typing" }),
+      sendStateRecording: async () => this.chatStates.push({ chatId, state: "recording" }),
+      clearState: async () => this.chatStates.push({ chatId, state: "paused" }),
     };
   }
   async getChats() {
     return Promise.all([...this.chats.keys()].map((id) => this.getChatById(id)));
+  }
+  async getMessageById(messageId: string) {
+    const known = [...this.chats.values()].flat().find((m) => m.id._serialized === messageId);
+    if (!known) return null;
+    const record =
+      (method: string) =>
+      async (...args: unknown[]) => {
+        this.messageCalls.push({ id: messageId, method, args });
+        return method === "edit" ? this.editResult : undefined;
+      };
+    return { ...known, react: record("react"), edit: record("edit"), delete: record("delete") };
+  }
+  async getContactLidAndPhone(userIds: string[]) {
+    this.lidLookups.push(userIds);
+    return userIds.map((id) => {
+      const pair = this.lidPairs.find((p) => p.lid === id || p.pn === id);
+      return { lid: pair?.lid, pn: pair?.pn };
+    });
+  }
+  seen: string[] = [];
+  chatStates: Array<{ chatId: string; state: string }> = [];
+  async sendSeen(chatId: string) {
+    this.seen.push(chatId);
+    return true;
+  }
+  async getContactById(contactId: string) {
+    this.contactLookups.push(contactId);
+    return { id: { _serialized: contactId }, isContact: true };
   }
   async requestPairingCode(...args: [string, boolean?, number?]) {
     this.pairingCodeRequests.push(args);

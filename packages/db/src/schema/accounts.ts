@@ -44,6 +44,8 @@ export const users = pgTable(
      * the confirmation texts sent back); null = defaults.
      */
     consent: jsonb("consent").$type<ConsentSettings>(),
+    /** Incoming calls (issue 12): reject them automatically, optionally answering with a text. */
+    callPolicy: jsonb("call_policy").$type<{ reject: boolean; message: string | null }>(),
     deletedAt: tstz("deleted_at"),
     ...timestamps,
   },

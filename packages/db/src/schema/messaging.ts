@@ -141,6 +141,36 @@ export type MessageMedia = {
   base64?: string | null;
 };
 
+/**
+ * Type-specific content of a rich message (issue 12): a location, vCards, a poll, mentions.
+ * `votes` of a poll are keyed by voter (phone, else LID): the latest vote replaces earlier ones.
+ */
+export type MessagePayload = {
+  location?: { latitude: number; longitude: number; name: string | null; address: string | null };
+  contacts?: Array<{
+    name: string;
+    phones: string[];
+    email: string | null;
+    organization: string | null;
+  }>;
+  poll?: { question: string; options: string[]; multipleAnswers: boolean };
+  mentions?: string[];
+};
+export type MessageReaction = {
+  emoji: string;
+  from: string | null;
+  fromLid: string | null;
+  byMe: boolean;
+  at: string;
+};
+export type MessageEdit = { text: string; at: string };
+export type PollVote = {
+  voter: string | null;
+  voterLid: string | null;
+  options: string[];
+  at: string;
+};
+
 export const messages = pgTable(
   "messages",
   {
@@ -188,6 +218,16 @@ export const messages = pgTable(
     receivedAt: tstz("received_at"),
     /** The broadcast this message is one recipient of. */
     broadcastId: text("broadcast_id").references(() => broadcasts.id, { onDelete: "set null" }),
+    /** The other party's WhatsApp LID (`…@lid`) once known. */
+    recipientLid: text("recipient_lid"),
+    payload: jsonb("payload").$type<MessagePayload>(),
+    /** Current reactions, one per reactor (the latest replaces; an empty emoji removes). */
+    reactions: jsonb("reactions").$type<MessageReaction[]>(),
+    /** Edits of the text, oldest first; `content` keeps the original. */
+    edits: jsonb("edits").$type<MessageEdit[]>(),
+    /** Poll votes keyed by voter (phone, else LID). */
+    votes: jsonb("votes").$type<Record<string, PollVote>>(),
+    revokedAt: tstz("revoked_at"),
     ...timestamps,
   },
   (t) => [
@@ -283,4 +323,41 @@ export const webhookDeliveryAttempts = pgTable(
     ...timestamps,
   },
   (t) => [index("webhook_delivery_attempts_delivery_idx").on(t.deliveryId, t.attempt)],
+);
+
+/**
+ * What an account knows about WhatsApp users (issue 12): filled from traffic (phone, LID,
+ * push name, last seen in/out) and from number checks (`on_whatsapp`, `checked_at`, the
+ * cache `GET /contacts/check` reads within `CONTACT_CHECK_TTL_SECONDS`). One row per
+ * account and phone; a LID-only sender has `phone` null until the LID is resolved.
+ */
+export const contacts = pgTable(
+  "contacts",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    mode: text("mode", { enum: KEY_MODES }).notNull(),
+    phone: text("phone"),
+    lid: text("lid"),
+    waId: text("wa_id"),
+    pushName: text("push_name"),
+    onWhatsapp: boolean("on_whatsapp"),
+    checkedAt: tstz("checked_at"),
+    lastInboundAt: tstz("last_inbound_at"),
+    lastOutboundAt: tstz("last_outbound_at"),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex("contacts_user_mode_phone_uq")
+      .on(t.userId, t.mode, t.phone)
+      .where(sql`phone is not null`),
+    uniqueIndex("contacts_user_mode_lid_uq")
+      .on(t.userId, t.mode, t.lid)
+      .where(sql`phone is null and lid is not null`),
+    index("contacts_user_idx").on(t.userId, t.mode, t.id),
+    index("contacts_lid_idx").on(t.userId, t.lid),
+    check("contacts_mode_ck", oneOf("mode", KEY_MODES)),
+  ],
 );

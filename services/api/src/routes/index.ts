@@ -7,6 +7,8 @@ import { analyticsRouter } from "./analytics/index.js";
 import { apiKeysRouter } from "./api-keys/index.js";
 import { authRouter } from "./auth/index.js";
 import { broadcastsRouter } from "./broadcasts/index.js";
+import { chatsRouter } from "./chats/index.js";
+import { contactsRouter } from "./contacts/index.js";
 import { messagesRouter } from "./messages/index.js";
 import { optOutsRouter } from "./opt-outs/index.js";
 import { pairingLinksRouter, pairingRouter } from "./pairing/index.js";
@@ -35,6 +37,8 @@ export function mountRoutes(app: OpenAPIHono<AppEnv>): void {
   app.route("/api/v1/webhooks", webhooksRouter());
   app.route("/api/v1/sessions", sessionsRouter());
   app.route("/api/v1/messages", messagesRouter());
+  app.route("/api/v1/contacts", contactsRouter());
+  app.route("/api/v1/chats", chatsRouter());
   app.route("/api/v1/phone-prefixes", phonePrefixesRouter());
   app.route("/api/v1/opt-outs", optOutsRouter());
   app.route("/api/v1/broadcasts", broadcastsRouter());

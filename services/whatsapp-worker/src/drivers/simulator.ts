@@ -6,9 +6,14 @@ import { memorySimulatorServers, type SimulatorServers } from "./sim-servers.js"
 import {
   type DriverEvents,
   type FindSentInput,
+  type MessageRef,
+  type NumberLookup,
   PairingCodeError,
+  type SendContactInput,
   SendError,
+  type SendLocationInput,
   type SendMediaInput,
+  type SendPollInput,
   type SendResult,
   type SendTextInput,
   type WhatsAppDriver,
@@ -46,6 +51,17 @@ export interface SimulatorOptions {
  * A text starting with `echo ` makes the recipient reply with the rest of the text.
  */
 export const SIM_MAGIC = { notOnWhatsApp: "0000", neverDelivered: "0001", failOnce: "0002" };
+
+/** The LID WhatsApp would give a phone on the simulator: 15 digits from its hash, `@lid`. */
+export function simulatedLid(phone: string): string {
+  const digits = BigInt(
+    `0x${createHash("sha256").update(`lid|${phone}`).digest("hex").slice(0, 14)}`,
+  )
+    .toString()
+    .padStart(15, "1")
+    .slice(-15);
+  return `${digits}@lid`;
+}
 
 /** The phone number a simulator session links as: stable per session id. */
 export function simulatedPhoneNumber(sessionId: string): string {
@@ -179,7 +195,96 @@ export class SimulatorDriver extends EventEmitter<DriverEvents> implements Whats
     return this.send(input.to, input.reference, input.caption);
   }
 
-  private async send(to: string, reference: string, text: string | null): Promise<SendResult> {
+  async sendLocation(input: SendLocationInput): Promise<SendResult> {
+    return this.send(
+      input.to,
+      input.reference,
+      null,
+      `location:${input.latitude},${input.longitude}`,
+    );
+  }
+
+  async sendContact(input: SendContactInput): Promise<SendResult> {
+    return this.send(
+      input.to,
+      input.reference,
+      null,
+      `contacts:${input.contacts.map((c) => c.name).join(",")}`,
+    );
+  }
+
+  /** The recipient votes for the first option after `replyDelayMs` (a phone that never gets it does not). */
+  async sendPoll(input: SendPollInput): Promise<SendResult> {
+    const sent = await this.send(input.to, input.reference, null, `poll:${input.question}`);
+    if (!input.to.endsWith(SIM_MAGIC.neverDelivered) && !input.to.endsWith("@g.us")) {
+      this.later(this.opts.replyDelayMs, () =>
+        this.emit("poll_vote", {
+          waMessageId: sent.waMessageId,
+          voter: input.to,
+          voterLid: simulatedLid(input.to),
+          options: input.options.slice(0, 1),
+          at: this.now(),
+        }),
+      );
+    }
+    return sent;
+  }
+
+  private requireReady(): void {
+    if (this.state !== "ready") {
+      throw new SendError("session_not_ready", "the session is not connected", false);
+    }
+  }
+
+  async react(_ref: MessageRef, _emoji: string): Promise<void> {
+    this.requireReady();
+  }
+
+  async edit(_ref: MessageRef, _text: string): Promise<void> {
+    this.requireReady();
+  }
+
+  async revoke(_ref: MessageRef): Promise<void> {
+    this.requireReady();
+  }
+
+  /** Rejected calls, by id (tests read them). */
+  readonly rejectedCalls: string[] = [];
+
+  async rejectCall(callId: string): Promise<void> {
+    this.requireReady();
+    this.rejectedCalls.push(callId);
+  }
+
+  async markRead(_chat: string): Promise<void> {
+    this.requireReady();
+  }
+
+  async setPresence(_chat: string, _state: "typing" | "recording" | "paused"): Promise<void> {
+    this.requireReady();
+  }
+
+  /** Numbers ending in `0000` are not on WhatsApp; the others get a stable LID. */
+  async checkNumbers(phones: string[]): Promise<NumberLookup[]> {
+    this.requireReady();
+    return phones.map((phone) =>
+      phone.endsWith(SIM_MAGIC.notOnWhatsApp)
+        ? { phone, onWhatsApp: false, waId: null, lid: null }
+        : {
+            phone,
+            onWhatsApp: true,
+            waId: `${phone.replace(/\D/g, "")}@c.us`,
+            lid: simulatedLid(phone),
+          },
+    );
+  }
+
+  private async send(
+    to: string,
+    reference: string,
+    text: string | null,
+    record: string | null = text,
+  ): Promise<SendResult> {
     const generation = this.generation;
     if (this.state !== "ready") {
       throw new SendError("session_not_ready", "the session is not connected", false);
@@ -195,7 +300,7 @@ export class SimulatorDriver extends EventEmitter<DriverEvents> implements Whats
     }
     // A failure here is transient: the retry asks findSent first, so nothing goes out twice.
     const delivery = await this.servers
-      .deliver({ reference, sessionId: this.opts.sessionId, to, text }, this.now())
+      .deliver({ reference, sessionId: this.opts.sessionId, to, text: record }, this.now())
       .catch((error: unknown) => {
         throw new SendError(
           "send_failed",
@@ -214,12 +319,41 @@ export class SimulatorDriver extends EventEmitter<DriverEvents> implements Whats
       );
       this.later(read, () => this.emit("ack", { waMessageId, status: "read", at: this.now() }));
     }
-    if (text?.startsWith("echo ")) {
+    if (text?.startsWith("react ") && !to.endsWith("@g.us")) {
+      // The recipient reacts to this message with the emoji after `react `.
+      const emoji = text.slice(6).trim();
+      this.later(this.opts.replyDelayMs, () =>
+        this.emit("reaction", {
+          waMessageId,
+          from: to,
+          fromLid: simulatedLid(to),
+          emoji,
+          fromMe: false,
+          at: this.now(),
+        }),
+      );
+    }
+    if (text?.trim() === "call me" && !to.endsWith("@g.us")) {
+      // The recipient calls this session back (a voice call).
+      this.later(this.opts.replyDelayMs, () =>
+        this.emit("call", {
+          id: `sim_call_${randomBytes(8).toString("hex")}`,
+          from: to,
+          fromLid: simulatedLid(to),
+          isVideo: false,
+          isGroup: false,
+          at: this.now(),
+        }),
+      );
+    }
+    if (text?.startsWith("echo ") && !to.endsWith("@g.us")) {
       const reply = text.slice(5);
       this.later(this.opts.replyDelayMs, () =>
         this.emit("message", {
           waMessageId: `sim_in_${randomBytes(10).toString("hex")}`,
           from: to,
+          fromLid: simulatedLid(to),
+          pushName: `Sim ${to.slice(-4)}`,
           type: "text",
           text: reply,
           at: this.now(),

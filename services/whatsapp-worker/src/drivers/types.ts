@@ -30,6 +30,10 @@ export interface InboundMessage {
   waMessageId: string;
   /** The sender in E.164 (`+213...`). */
   from: string;
+  /** The sender's LID (`…@lid`) when known. */
+  fromLid?: string | null;
+  /** The sender's WhatsApp display name when known. */
+  pushName?: string | null;
   type: MessageType;
   text: string | null;
   at: Date;
@@ -38,6 +42,40 @@ export interface InboundMessage {
 export interface DriverAck {
   waMessageId: string;
   status: AckStatus;
+  at: Date;
+}
+
+/** A reaction someone put on (or removed from: empty `emoji`) a message of this session. */
+export interface InboundReaction {
+  /** The message reacted to. */
+  waMessageId: string;
+  /** The reactor in E.164, when known; `fromLid` its LID when known. */
+  from: string | null;
+  fromLid: string | null;
+  emoji: string;
+  /** Sent from this session's own phone (or by us through the API). */
+  fromMe: boolean;
+  at: Date;
+}
+
+/** A vote on a poll this session sent: the voter's whole current choice. */
+export interface InboundPollVote {
+  /** The poll message. */
+  waMessageId: string;
+  voter: string | null;
+  voterLid: string | null;
+  /** Names of the selected options (empty: the vote was withdrawn). */
+  options: string[];
+  at: Date;
+}
+
+/** An incoming WhatsApp call. */
+export interface InboundCall {
+  id: string;
+  from: string | null;
+  fromLid: string | null;
+  isVideo: boolean;
+  isGroup: boolean;
   at: Date;
 }
 
@@ -52,22 +90,96 @@ export interface DriverEvents {
   message: [message: InboundMessage];
   /** Raw connection state changes (e.g. `CONNECTED`, `CONFLICT`, `recycling`). */
   state: [state: string];
+  reaction: [reaction: InboundReaction];
+  poll_vote: [vote: InboundPollVote];
+  call: [call: InboundCall];
 }
 
 export interface SendTextInput {
-  /** Recipient in E.164. */
+  /** Recipient in E.164, or a group id (`…@g.us`). */
   to: string;
   text: string;
   /** Our message id: the simulator records it, webjs uses it to find an earlier attempt. */
   reference: string;
   replyTo?: string | null;
+  /** Phones (E.164) mentioned in the text. */
+  mentions?: string[] | null;
 }
+
+/** How a media file is sent: a voice note (push-to-talk), a sticker, a document, or as is. */
+export type MediaSendKind = "default" | "voice" | "sticker" | "document";
 
 export interface SendMediaInput {
   to: string;
   reference: string;
   media: { data: Buffer; mimeType: string; filename: string | null };
   caption: string | null;
+  /** Default `default` (the library picks from the MIME type). */
+  sendAs?: MediaSendKind;
+  replyTo?: string | null;
+}
+
+interface RichSendBase {
+  to: string;
+  reference: string;
+  replyTo?: string | null;
+}
+
+export interface SendLocationInput extends RichSendBase {
+  latitude: number;
+  longitude: number;
+  name: string | null;
+  address: string | null;
+}
+
+export interface ContactCard {
+  name: string;
+  phones: string[];
+  email: string | null;
+  organization: string | null;
+}
+
+export interface SendContactInput extends RichSendBase {
+  contacts: ContactCard[];
+}
+
+export interface SendPollInput extends RichSendBase {
+  question: string;
+  options: string[];
+  multipleAnswers: boolean;
+}
+
+/** An operation on a message already sent or received (react, edit, revoke). */
+export interface MessageRef {
+  /** The chat: a phone (E.164) or a WhatsApp id (`…@g.us`, `…@lid`). */
+  chat: string;
+  waMessageId: string;
+}
+
+/** A number check: whether a phone has WhatsApp, its id and its LID when known. */
+export interface NumberLookup {
+  phone: string;
+  onWhatsApp: boolean;
+  waId: string | null;
+  lid: string | null;
+}
+
+/** A vCard 3.0 for a shared contact (`TEL;type=CELL;waid=<digits>` lets WhatsApp link it). */
+export function toVcard(card: ContactCard): string {
+  const esc = (v: string) =>
+    v
+      .replace(/\\/g, "\\\\")
+      .replace(/[,;]/g, (c) => `\\${c}`)
+      .replace(/\r?\n/g, "\\n");
+  const lines = ["BEGIN:VCARD", "VERSION:3.0", `FN:${esc(card.name)}`, `N:${esc(card.name)};;;;`];
+  if (card.organization) lines.push(`ORG:${esc(card.organization)}`);
+  for (const phone of card.phones) {
+    const digits = phone.replace(/\D/g, "");
+    lines.push(`TEL;type=CELL;type=VOICE;waid=${digits}:${phone}`);
+  }
+  if (card.email) lines.push(`EMAIL:${esc(card.email)}`);
+  lines.push("END:VCARD");
+  return lines.join("\n");
 }
 
 export interface SendResult {
@@ -149,6 +261,25 @@ export interface WhatsAppDriver extends EventEmitter<DriverEvents> {
   requestPairingCode?(phone: string): Promise<string>;
   /** Drivers with a browser: replaces it keeping the auth (`disconnected`, then `ready`). */
   recycle?(reason: string): Promise<void>;
+  // Rich messaging (issue 12). Optional so test stand-ins need not implement them; both
+  // real drivers do. A missing one fails the message as unsupported (see send/dispatch.ts).
+  sendLocation?(input: SendLocationInput): Promise<SendResult>;
+  sendContact?(input: SendContactInput): Promise<SendResult>;
+  sendPoll?(input: SendPollInput): Promise<SendResult>;
+  /** Puts (or with an empty `emoji`, removes) our reaction on a message. */
+  react?(ref: MessageRef, emoji: string): Promise<void>;
+  /** Edits the text of a message we sent (within WhatsApp's window). */
+  edit?(ref: MessageRef, text: string): Promise<void>;
+  /** Deletes a message we sent for everyone. */
+  revoke?(ref: MessageRef): Promise<void>;
+  /** Rejects an incoming call (by the id of its `call` event). */
+  rejectCall?(callId: string): Promise<void>;
+  /** Marks a chat (phone E.164 or `…@g.us`) as read ("send seen"). */
+  markRead?(chat: string): Promise<void>;
+  /** Shows typing or recording in a chat, or clears it (`paused`). */
+  setPresence?(chat: string, state: "typing" | "recording" | "paused"): Promise<void>;
+  /** Whether each phone (E.164) has WhatsApp, with its id and LID when known. */
+  checkNumbers?(phones: string[]): Promise<NumberLookup[]>;
 }
 
 export interface DriverSession {

@@ -15,6 +15,44 @@ export interface WebjsMessage {
   hasMedia?: boolean;
   /** Unix seconds. */
   timestamp: number;
+  /** The sender's push name (`notifyName` in the library's raw data). */
+  _data?: { notifyName?: string } | undefined;
+  react?(emoji: string): Promise<unknown>;
+  edit?(content: string, options?: Record<string, unknown>): Promise<unknown>;
+  delete?(everyone?: boolean, clearMedia?: boolean): Promise<unknown>;
+}
+
+/** whatsapp-web.js `Reaction` (event `message_reaction`). */
+export interface WebjsReaction {
+  msgId: WebjsMessageId;
+  /** Empty when the reaction was removed. */
+  reaction: string;
+  senderId: string;
+  /** Unix seconds (some versions: milliseconds). */
+  timestamp: number;
+  id?: { fromMe?: boolean } | undefined;
+}
+
+/** whatsapp-web.js `Call` (event `call`). */
+export interface WebjsCall {
+  id: string;
+  from?: string | undefined;
+  /** Unix seconds. */
+  timestamp: number;
+  isVideo: boolean;
+  isGroup: boolean;
+  fromMe: boolean;
+  reject(): Promise<unknown>;
+}
+
+/** whatsapp-web.js `PollVote` (event `vote_update`). */
+export interface WebjsPollVote {
+  voter: string;
+  selectedOptions: Array<{ name?: string | undefined; localId: number }>;
+  /** Milliseconds. */
+  interractedAtTs: number;
+  parentMsgKey?: WebjsMessageId | undefined;
+  parentMessage?: { id?: WebjsMessageId; pollOptions?: Array<{ name: string; localId: number }> };
 }
 
 /** The part of whatsapp-web.js `Client` the driver uses (tests pass a fake EventEmitter). */
@@ -34,6 +72,16 @@ export interface WebjsClient extends EventEmitter {
     options?: Record<string, unknown>,
   ): Promise<{ id: WebjsMessageId }>;
   getChatById(chatId: string): Promise<WebjsChat>;
+  /** A stored message by its serialized id (null when the page does not have it). */
+  getMessageById(messageId: string): Promise<WebjsMessage | null | undefined>;
+  /** `[{lid, pn}]` (serialized ids, either may be undefined) for user ids (`@c.us` or `@lid`). */
+  getContactLidAndPhone(
+    userIds: string[],
+  ): Promise<Array<{ lid?: string | undefined; pn?: string | undefined }>>;
+  /** Marks the chat as read. */
+  sendSeen(chatId: string): Promise<boolean>;
+  /** A WhatsApp contact (for contact-card lists). */
+  getContactById(contactId: string): Promise<unknown>;
   /** Chats with their last activity (unix seconds), for the backfill after a reconnect. */
   getChats(): Promise<WebjsChat[]>;
   /**
@@ -54,6 +102,9 @@ export interface WebjsChat {
   /** Unix seconds of the last message. */
   timestamp?: number;
   fetchMessages(options: { limit: number; fromMe?: boolean }): Promise<WebjsMessage[]>;
+  sendStateTyping?(): Promise<unknown>;
+  sendStateRecording?(): Promise<unknown>;
+  clearState?(): Promise<unknown>;
 }
 
 export interface WebjsClientSpec {
@@ -74,6 +125,16 @@ export type WebjsMediaFactory = (
   base64: string,
   filename: string | null,
 ) => unknown;
+
+/** Builds whatsapp-web.js `Location` and `Poll` content objects (tests pass plain records). */
+export interface WebjsContentFactory {
+  location(
+    latitude: number,
+    longitude: number,
+    options: { name?: string; address?: string },
+  ): unknown;
+  poll(name: string, options: string[], sendOptions: { allowMultipleAnswers: boolean }): unknown;
+}
 
 export const CHROMIUM_ARGS = [
   "--no-sandbox",
@@ -105,4 +166,15 @@ export const realWebjsClient: WebjsClientFactory = (spec) => {
 export const realWebjsMedia: WebjsMediaFactory = (mimeType, base64, filename) => {
   const { MessageMedia } = loadWebjs();
   return new MessageMedia(mimeType, base64, filename ?? undefined);
+};
+
+export const realWebjsContent: WebjsContentFactory = {
+  location: (latitude, longitude, options) => {
+    const { Location } = loadWebjs();
+    return new Location(latitude, longitude, options);
+  },
+  poll: (name, options, sendOptions) => {
+    const { Poll } = loadWebjs();
+    return new Poll(name, options, sendOptions);
+  },
 };

@@ -8,22 +8,33 @@ import {
   type FindSentInput,
   formatPairingCode,
   type InboundMessage,
+  type MessageRef,
+  type NumberLookup,
   PairingCodeError,
+  type SendContactInput,
   SendError,
+  type SendLocationInput,
   type SendMediaInput,
+  type SendPollInput,
   type SendResult,
   type SendTextInput,
+  toVcard,
   type WhatsAppDriver,
 } from "./types.js";
 
 import {
   CHROMIUM_ARGS,
   realWebjsClient,
+  realWebjsContent,
   realWebjsMedia,
+  type WebjsCall,
   type WebjsClient,
   type WebjsClientFactory,
+  type WebjsContentFactory,
   type WebjsMediaFactory,
   type WebjsMessage,
+  type WebjsPollVote,
+  type WebjsReaction,
 } from "./webjs-client.js";
 
 export interface WebjsDriverOptions {
@@ -36,6 +47,8 @@ export interface WebjsDriverOptions {
   executablePath?: string;
   createClient?: WebjsClientFactory;
   createMedia?: WebjsMediaFactory;
+  /** whatsapp-web.js `Location` / `Poll` builders (tests pass plain records). */
+  createContent?: WebjsContentFactory;
   /** RemoteAuth backup period (library minimum 60000). Default 300000. */
   backupSyncIntervalMs?: number;
   /** A page that fails `maxFailures` `getState()` probes in a row (each `timeoutMs`) is recycled. */
@@ -63,20 +76,34 @@ const TYPE_MAP: Record<string, MessageType> = {
   image: "image",
   video: "video",
   audio: "audio",
-  ptt: "audio",
+  ptt: "voice",
+  location: "location",
+  vcard: "contact",
+  multi_vcard: "contact",
+  poll_creation: "poll",
   document: "document",
   sticker: "sticker",
 };
 
 const jidToE164 = (jid: string) => `+${jid.split("@")[0]!.split(":")[0]}`;
+const isLid = (jid: string) => jid.endsWith("@lid");
+const isUser = (jid: string) => jid.endsWith("@c.us") || isLid(jid);
+/** Unix seconds or milliseconds (the library is not consistent) → Date. */
+const fromUnix = (t: number) => new Date(t > 1e12 ? t : t * 1000);
 
-/** An inbound 1:1 message as the driver reports it; null for ours, groups, status, channels. */
+/**
+ * An inbound 1:1 message as the driver reports it; null for ours, groups, status, channels.
+ * A sender known only by LID (`…@lid`) has `from` set by the driver once resolved.
+ */
 function toInbound(message: WebjsMessage): InboundMessage | null {
-  if (message.fromMe || !message.from.endsWith("@c.us")) return null;
+  if (message.fromMe || !isUser(message.from)) return null;
+  const types = TYPE_MAP[message.type] ?? "other";
   return {
     waMessageId: message.id._serialized,
-    from: jidToE164(message.from),
-    type: TYPE_MAP[message.type] ?? "other",
+    from: isLid(message.from) ? "" : jidToE164(message.from),
+    ...(isLid(message.from) ? { fromLid: message.from } : {}),
+    ...(message._data?.notifyName ? { pushName: message._data.notifyName } : {}),
+    type: types,
     text: message.body || null,
     at: new Date(message.timestamp * 1000),
   };
@@ -106,6 +133,7 @@ export class WebjsDriver extends EventEmitter<DriverEvents> implements WhatsAppD
       executablePath: "/usr/bin/chromium",
       createClient: realWebjsClient,
       createMedia: realWebjsMedia,
+      createContent: realWebjsContent,
       backupSyncIntervalMs: 300_000,
       watchdog: { intervalMs: 30_000, timeoutMs: 10_000, maxFailures: 3 },
       sendTimeoutMs: 60_000,
@@ -186,7 +214,59 @@ export class WebjsDriver extends EventEmitter<DriverEvents> implements WhatsAppD
     });
     client.on("message", (message: WebjsMessage) => {
       const inbound = toInbound(message);
-      if (inbound) this.emit("message", inbound);
+      if (!inbound) return;
+      if (inbound.from) {
+        this.emit("message", inbound);
+        return;
+      }
+      // A LID-only sender: ask WhatsApp for the phone behind it (kept in order per call).
+      void this.identify(client, inbound.fromLid ?? "").then((who) => {
+        if (!who.phone) return; // no phone: cannot be stored against a recipient
+        this.emit("message", { ...inbound, from: who.phone, fromLid: who.lid });
+      });
+    });
+    client.on("message_reaction", (reaction: WebjsReaction) => {
+      void this.identify(client, reaction.senderId).then((who) =>
+        this.emit("reaction", {
+          waMessageId: reaction.msgId._serialized,
+          from: who.phone,
+          fromLid: who.lid,
+          emoji: reaction.reaction ?? "",
+          fromMe: Boolean(reaction.id?.fromMe),
+          at: fromUnix(reaction.timestamp),
+        }),
+      );
+    });
+    client.on("call", (call: WebjsCall) => {
+      if (call.fromMe) return;
+      this.calls.set(call.id, call);
+      setTimeout(() => this.calls.delete(call.id), 120_000).unref();
+      void this.identify(client, call.from ?? "").then((who) =>
+        this.emit("call", {
+          id: call.id,
+          from: who.phone,
+          fromLid: who.lid,
+          isVideo: Boolean(call.isVideo),
+          isGroup: Boolean(call.isGroup),
+          at: fromUnix(call.timestamp),
+        }),
+      );
+    });
+    client.on("vote_update", (vote: WebjsPollVote) => {
+      const pollId = vote.parentMsgKey?._serialized ?? vote.parentMessage?.id?._serialized;
+      if (!pollId) return;
+      const names = vote.parentMessage?.pollOptions ?? [];
+      void this.identify(client, vote.voter).then((who) =>
+        this.emit("poll_vote", {
+          waMessageId: pollId,
+          voter: who.phone,
+          voterLid: who.lid,
+          options: vote.selectedOptions.map(
+            (o) => o.name ?? names.find((n) => n.localId === o.localId)?.name ?? String(o.localId),
+          ),
+          at: fromUnix(vote.interractedAtTs),
+        }),
+      );
     });
     client.on("disconnected", (reason: string) => {
       this.ready = false;
@@ -312,6 +392,7 @@ export class WebjsDriver extends EventEmitter<DriverEvents> implements WhatsAppD
 
   private async chatId(to: string): Promise<string> {
     const client = this.readyClient();
+    if (to.includes("@")) return to; // a group (`@g.us`) or a LID: already a WhatsApp id
     const id = await client.getNumberId(to.replace(/^\+/, ""));
     if (!id) throw new SendError("not_on_whatsapp", "the recipient is not on WhatsApp", true);
     return id._serialized;
@@ -326,11 +407,12 @@ export class WebjsDriver extends EventEmitter<DriverEvents> implements WhatsAppD
 
   async sendText(input: SendTextInput): Promise<SendResult> {
     const chatId = await this.chatId(input.to);
-    return this.send(
-      chatId,
-      input.text,
-      input.replyTo ? { quotedMessageId: input.replyTo } : undefined,
-    );
+    const options: Record<string, unknown> = {};
+    if (input.replyTo) options.quotedMessageId = input.replyTo;
+    if (input.mentions?.length) {
+      options.mentions = input.mentions.map((p) => `${p.replace(/\D/g, "")}@c.us`);
+    }
+    return this.send(chatId, input.text, Object.keys(options).length ? options : undefined);
   }
 
   async sendMedia(input: SendMediaInput): Promise<SendResult> {
@@ -340,7 +422,189 @@ export class WebjsDriver extends EventEmitter<DriverEvents> implements WhatsAppD
       input.media.data.toString("base64"),
       input.media.filename,
     );
-    return this.send(chatId, media, input.caption ? { caption: input.caption } : undefined);
+    const options: Record<string, unknown> = {};
+    if (input.caption) options.caption = input.caption;
+    if (input.replyTo) options.quotedMessageId = input.replyTo;
+    if (input.sendAs === "voice") options.sendAudioAsVoice = true;
+    if (input.sendAs === "sticker") options.sendMediaAsSticker = true;
+    if (input.sendAs === "document") options.sendMediaAsDocument = true;
+    return this.send(chatId, media, Object.keys(options).length ? options : undefined);
+  }
+
+  private quoted(replyTo: string | null | undefined) {
+    return replyTo ? { quotedMessageId: replyTo } : undefined;
+  }
+
+  /** whatsapp-web.js `Location(latitude, longitude, {name, address})`. */
+  async sendLocation(input: SendLocationInput): Promise<SendResult> {
+    const chatId = await this.chatId(input.to);
+    const location = this.options.createContent.location(input.latitude, input.longitude, {
+      ...(input.name ? { name: input.name } : {}),
+      ...(input.address ? { address: input.address } : {}),
+    });
+    return this.send(chatId, location, this.quoted(input.replyTo));
+  }
+
+  /**
+   * One card: its vCard string (the library parses it, `parseVCards`). Several: the
+   * library only sends a list of WhatsApp contacts, so each card's first phone is looked up
+   * (`getContactById`) and the list is sent as a multi-contact message.
+   */
+  async sendContact(input: SendContactInput): Promise<SendResult> {
+    const chatId = await this.chatId(input.to);
+    if (input.contacts.length === 1) {
+      return this.send(chatId, toVcard(input.contacts[0]!), this.quoted(input.replyTo));
+    }
+    const client = this.readyClient();
+    const list = await Promise.all(
+      input.contacts.map((card) =>
+        client.getContactById(`${(card.phones[0] ?? "").replace(/\D/g, "")}@c.us`),
+      ),
+    );
+    return this.send(chatId, list, this.quoted(input.replyTo));
+  }
+
+  /** whatsapp-web.js `Poll(question, options, {allowMultipleAnswers})`. */
+  async sendPoll(input: SendPollInput): Promise<SendResult> {
+    const chatId = await this.chatId(input.to);
+    const poll = this.options.createContent.poll(input.question, input.options, {
+      allowMultipleAnswers: input.multipleAnswers,
+    });
+    return this.send(chatId, poll, this.quoted(input.replyTo));
+  }
+
+  /** The library's message object for an operation on it; a permanent error when gone. */
+  private async message(ref: MessageRef): Promise<WebjsMessage> {
+    const client = this.readyClient();
+    let message: WebjsMessage | null | undefined;
+    try {
+      message = await withTimeout(
+        client.getMessageById(ref.waMessageId),
+        this.options.sendTimeoutMs,
+        "message lookup",
+      );
+    } catch (error) {
+      throw classifySendError(error);
+    }
+    if (!message) throw new SendError("send_failed", "WhatsApp no longer has this message", true);
+    return message;
+  }
+
+  private async onMessage(ref: MessageRef, what: string, run: (m: WebjsMessage) => unknown) {
+    const message = await this.message(ref);
+    try {
+      const result = await withTimeout(
+        Promise.resolve(run(message)),
+        this.options.sendTimeoutMs,
+        what,
+      );
+      return result;
+    } catch (error) {
+      throw classifySendError(error);
+    }
+  }
+
+  /** `msg.react(emoji)`; an empty emoji removes our reaction. */
+  async react(ref: MessageRef, emoji: string): Promise<void> {
+    await this.onMessage(ref, "react", (m) => m.react?.(emoji));
+  }
+
+  /** `msg.edit(text)`; the library answers null when WhatsApp refuses (window passed, not ours). */
+  async edit(ref: MessageRef, text: string): Promise<void> {
+    const edited = await this.onMessage(ref, "edit", (m) => m.edit?.(text));
+    if (!edited) throw new SendError("send_failed", "WhatsApp refused the edit", true);
+  }
+
+  /** `msg.delete(true)`: deleted for everyone. */
+  async revoke(ref: MessageRef): Promise<void> {
+    await this.onMessage(ref, "revoke", (m) => m.delete?.(true));
+  }
+
+  /** Calls announced in the last 2 minutes, by id, for `rejectCall`. */
+  private readonly calls = new Map<string, WebjsCall>();
+
+  /** The library's `call.reject()`. */
+  async rejectCall(callId: string): Promise<void> {
+    const call = this.calls.get(callId);
+    if (!call) throw new SendError("send_failed", "the call is no longer known", true);
+    this.calls.delete(callId);
+    await withTimeout(Promise.resolve(call.reject()), this.options.sendTimeoutMs, "reject call");
+  }
+
+  /** `client.sendSeen(chatId)`. */
+  async markRead(chat: string): Promise<void> {
+    const chatId = await this.chatId(chat);
+    try {
+      await withTimeout(this.readyClient().sendSeen(chatId), this.options.sendTimeoutMs, "seen");
+    } catch (error) {
+      throw classifySendError(error);
+    }
+  }
+
+  /** The chat's `sendStateTyping()` / `sendStateRecording()` / `clearState()`. */
+  async setPresence(chat: string, state: "typing" | "recording" | "paused"): Promise<void> {
+    const chatId = await this.chatId(chat);
+    try {
+      const found = await this.readyClient().getChatById(chatId);
+      const run =
+        state === "typing"
+          ? found.sendStateTyping?.()
+          : state === "recording"
+            ? found.sendStateRecording?.()
+            : found.clearState?.();
+      await withTimeout(Promise.resolve(run), this.options.sendTimeoutMs, "presence");
+    } catch (error) {
+      throw classifySendError(error);
+    }
+  }
+
+  /** `getNumberId` per phone, then `getContactLidAndPhone` for those on WhatsApp. */
+  async checkNumbers(phones: string[]): Promise<NumberLookup[]> {
+    const client = this.readyClient();
+    const out: NumberLookup[] = [];
+    for (const phone of phones) {
+      let id: { _serialized: string } | null;
+      try {
+        id = await client.getNumberId(phone.replace(/\D/g, ""));
+      } catch (error) {
+        throw classifySendError(error);
+      }
+      if (!id) {
+        out.push({ phone, onWhatsApp: false, waId: null, lid: null });
+        continue;
+      }
+      const who = await this.identify(client, id._serialized);
+      out.push({ phone, onWhatsApp: true, waId: id._serialized, lid: who.lid });
+    }
+    return out;
+  }
+
+  /**
+   * Phone (E.164) and LID of a user id (`@c.us` or `@lid`) through the library's
+   * `getContactLidAndPhone`; what cannot be resolved stays null (never throws).
+   */
+  private async identify(
+    client: WebjsClient,
+    userId: string,
+  ): Promise<{ phone: string | null; lid: string | null }> {
+    const known = {
+      phone: userId.endsWith("@c.us") ? jidToE164(userId) : null,
+      lid: isLid(userId) ? userId : null,
+    };
+    if (!userId || (known.phone && known.lid)) return known;
+    try {
+      const [found] = await withTimeout(
+        client.getContactLidAndPhone([userId]),
+        5_000,
+        "LID lookup",
+      );
+      return {
+        phone: known.phone ?? (found?.pn ? jidToE164(found.pn) : null),
+        lid: known.lid ?? found?.lid ?? null,
+      };
+    } catch {
+      return known;
+    }
   }
 
   private async send(
@@ -381,6 +645,11 @@ export class WebjsDriver extends EventEmitter<DriverEvents> implements WhatsAppD
     for (const chat of chats) {
       for (const message of await chat.fetchMessages({ limit: BACKFILL_PER_CHAT })) {
         const inbound = message.timestamp >= after ? toInbound(message) : null;
+        if (inbound && !inbound.from) {
+          const who = await this.identify(client, inbound.fromLid ?? "");
+          if (!who.phone) continue;
+          inbound.from = who.phone;
+        }
         if (inbound) missed.push(inbound);
       }
     }

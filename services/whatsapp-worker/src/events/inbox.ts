@@ -1,12 +1,19 @@
 import { parkedEventsKey } from "@wagate/contracts";
 import type { WorkerContext } from "../context.js";
-import type { DriverAck, InboundMessage } from "../drivers/types.js";
+import type {
+  DriverAck,
+  InboundMessage,
+  InboundPollVote,
+  InboundReaction,
+} from "../drivers/types.js";
 import { databaseAnswers, MAX_FAILURES_WHILE_DB_UP, retryDelay, sleep } from "./retry.js";
 
 /** A driver event that must be handled at least once. */
 export type DriverEvent =
   | { kind: "ack"; ack: DriverAck }
-  | { kind: "message"; message: InboundMessage; backfilled?: boolean };
+  | { kind: "message"; message: InboundMessage; backfilled?: boolean }
+  | { kind: "reaction"; reaction: InboundReaction }
+  | { kind: "poll_vote"; vote: InboundPollVote };
 
 /** Most events parked per session in Redis, and in memory while Redis refuses them too. */
 export const PARKED_MAX = 10_000;
@@ -17,6 +24,8 @@ const encode = (event: DriverEvent) => JSON.stringify(event);
 function decode(raw: string): DriverEvent {
   const event = JSON.parse(raw) as DriverEvent;
   if (event.kind === "ack") event.ack.at = new Date(event.ack.at);
+  else if (event.kind === "reaction") event.reaction.at = new Date(event.reaction.at);
+  else if (event.kind === "poll_vote") event.vote.at = new Date(event.vote.at);
   else event.message.at = new Date(event.message.at);
   return event;
 }

@@ -8,6 +8,7 @@ import {
 import type { Redis } from "ioredis";
 import type { WorkerContext } from "../context.js";
 import { PairingCodeError } from "../drivers/types.js";
+import { answerDriverOp } from "../rich/driver-ops.js";
 import type { DesiredStateFollower } from "./desired.js";
 import type { SessionRegistry } from "./registry.js";
 
@@ -53,6 +54,9 @@ export class CommandChannel {
       void this.reloadPacing(command.userId);
     } else if (command.action === "pairing_code") {
       if (this.registry.owns(command.sessionId)) void this.answerPairingCode(command);
+    } else if (command.action === "driver_op") {
+      const runtime = this.registry.get(command.sessionId);
+      if (runtime) void answerDriverOp(this.ctx, runtime.readyDriver(), command);
     } else {
       void this.follower.nudge(command.sessionId);
     }

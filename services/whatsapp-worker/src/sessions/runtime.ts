@@ -7,6 +7,8 @@ import type { WorkerContext } from "../context.js";
 import { PairingCodeError, type WhatsAppDriver } from "../drivers/types.js";
 import { type DriverEvent, EventInbox } from "../events/inbox.js";
 import { untilDatabaseAnswers } from "../events/retry.js";
+import { handleCall } from "../rich/calls.js";
+import { handleRichEvent } from "../rich/events.js";
 import { resolvePacing, SessionPacer } from "../send/pacing.js";
 import { runSendJob, type SendSession } from "../send/processor.js";
 import { publishQr, publishSessionStatus } from "./publish.js";
@@ -95,6 +97,7 @@ export class SessionRuntime {
       return;
     }
     const session = { ...this.row, sessionId: this.sessionId, phoneNumber: this.phoneNumber };
+    if (event.kind !== "message") return handleRichEvent(this.ctx, session, event);
     const backfilled = event.backfilled ? { backfilled: true } : {};
     if (await recordInbound(this.ctx, session, event.message, backfilled)) this.touchActive();
   }
@@ -145,6 +148,11 @@ export class SessionRuntime {
     } else {
       this.pacer.setPolicy(resolvePacing(this.ctx.options.simulatorPacing, account?.pacing));
     }
+  }
+
+  /** The driver while the session is `ready` (rich-messaging operations), else null. */
+  readyDriver(): WhatsAppDriver | null {
+    return !this.stopped && this.status === "ready" ? (this.driver ?? null) : null;
   }
 
   /** A pairing code for `phone` (E.164) while the session waits for a scan. */
@@ -252,6 +260,20 @@ export class SessionRuntime {
     });
     driver.on("message", (message) => {
       if (!this.stopped) this.inbox.submit({ kind: "message", message });
+    });
+    driver.on("reaction", (reaction) => {
+      if (!this.stopped) this.inbox.submit({ kind: "reaction", reaction });
+    });
+    driver.on("poll_vote", (vote) => {
+      if (!this.stopped) this.inbox.submit({ kind: "poll_vote", vote });
+    });
+    driver.on("call", (call) => {
+      const session = { ...this.row, sessionId: this.sessionId, phoneNumber: this.phoneNumber };
+      if (!this.stopped) {
+        void handleCall(this.ctx, session, driver, call).catch((err) =>
+          this.ctx.logger.warn({ err, sessionId: this.sessionId }, "call not handled"),
+        );
+      }
     });
     return driver;
   }

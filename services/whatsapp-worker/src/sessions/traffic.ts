@@ -5,6 +5,7 @@ import { applyInboundConsent } from "../consent/inbound.js";
 import type { WorkerContext } from "../context.js";
 import type { InboundMessage } from "../drivers/types.js";
 import { withEvents } from "../events/emit.js";
+import { noteContact } from "../rich/contacts.js";
 
 /** Acks are applied by the events layer (`events/acks.ts`). */
 export { AckApplier } from "../events/acks.js";
@@ -59,9 +60,19 @@ export async function recordInbound(
         status: "received",
         waMessageId: message.waMessageId,
         receivedAt: message.at,
+        recipientLid: message.fromLid ?? null,
       })
       .returning();
     if (!row) return false;
+    await noteContact(tx, {
+      userId: session.userId,
+      mode: session.mode,
+      phone: message.from,
+      lid: message.fromLid ?? null,
+      pushName: message.pushName,
+      direction: "inbound",
+      at: message.at,
+    });
     const wire = toMessageWire(row, { name: session.name, phoneNumber: session.phoneNumber });
     await emit({
       userId: row.userId,

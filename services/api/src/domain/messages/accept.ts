@@ -1,6 +1,6 @@
 import { MESSAGE_END_CODES, type MessageType } from "@wagate/contracts";
 import { endUnsent, refundQuota } from "@wagate/core";
-import { type MessageMedia, messages, newId } from "@wagate/db";
+import { type MessageMedia, type MessagePayload, messages, newId } from "@wagate/db";
 import { and, eq } from "drizzle-orm";
 import type { AccountPrincipal, AppDeps } from "../../lib/context.js";
 import { checkQuota } from "../../lib/quota-headers.js";
@@ -20,6 +20,7 @@ import {
 } from "./group-commit.js";
 import { IDEMPOTENCY_WINDOW_MS, requestFingerprint } from "./idempotency.js";
 import { getAcceptMetrics } from "./metrics.js";
+import { isGroupJid } from "./rich.js";
 
 export type MessageRow = typeof messages.$inferSelect;
 
@@ -41,6 +42,10 @@ export interface SendContent {
   media: MessageMedia | null;
   /** A secret body (an OTP): never shown back, cleared by the worker once sent. */
   sensitive?: boolean;
+  /** Type-specific content (location, contacts, poll, mentions), validated by the route. */
+  payload?: MessagePayload | null;
+  /** The recipient's LID when the contacts table knows it (shown as `to_lid`). */
+  recipientLid?: string | null;
 }
 
 export interface SendRequest extends SendContent {
@@ -72,6 +77,8 @@ const contentColumns = (content: SendContent) => ({
   content: content.content,
   sensitive: content.sensitive ?? false,
   media: content.media,
+  payload: content.payload ?? null,
+  recipientLid: content.recipientLid ?? null,
 });
 
 /** The content's part of the idempotency fingerprint. */
@@ -79,10 +86,13 @@ const fingerprintContent = (content: SendContent) => ({
   type: content.type,
   content: content.content,
   media: content.media,
+  // Absent for text and media, so their fingerprints are what they were before.
+  payload: content.payload ?? undefined,
 });
 
 /** `to` in E.164 and allowed by the phone prefix policy, or an `InvalidFieldError` on `to`. */
 export async function resolveRecipient(deps: AppDeps, to: string): Promise<string> {
+  if (isGroupJid(to)) return to; // the prefix policy and E.164 apply to phones only
   const normalized = normalizePhone(to);
   if (!normalized.ok) throw new InvalidFieldError("to", normalized.reason);
   const decision = await checkRecipient(deps.db, normalized.e164);

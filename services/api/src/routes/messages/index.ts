@@ -1,8 +1,10 @@
 import { createRouter } from "../../lib/openapi.js";
+import { registerMessageActions } from "./actions.js";
 import { registerCancelMessage } from "./cancel.js";
 import { registerGetMessage } from "./get.js";
 import { registerListMessages } from "./list.js";
 import { registerSendMedia } from "./send-media.js";
+import { registerSendRich } from "./send-rich.js";
 import { registerSendText } from "./send-text.js";
 
 /**
@@ -13,8 +15,10 @@ export function messagesRouter() {
   const router = createRouter();
   registerSendText(router);
   registerSendMedia(router);
+  registerSendRich(router);
   registerListMessages(router);
   registerGetMessage(router);
   registerCancelMessage(router);
+  registerMessageActions(router);
   return router;
 }

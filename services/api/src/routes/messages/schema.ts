@@ -1,5 +1,10 @@
 import { z } from "@hono/zod-openapi";
-import { MESSAGE_DIRECTIONS, MESSAGE_STATUSES, messageWireSchema } from "@wagate/contracts";
+import {
+  MEDIA_KINDS,
+  MESSAGE_DIRECTIONS,
+  MESSAGE_STATUSES,
+  messageWireSchema,
+} from "@wagate/contracts";
 import { DEFAULT_SESSION_NAME, SESSION_NAME_PATTERN } from "../../domain/sessions/keys.js";
 import { listSchema, paginationQuery } from "../../lib/openapi.js";
 
@@ -7,11 +12,12 @@ import { listSchema, paginationQuery } from "../../lib/openapi.js";
 export const messageSchema = z.object(messageWireSchema.shape).openapi("Message");
 export const messageListSchema = listSchema(messageSchema, "MessageList");
 
-const to = z.string().min(1).max(40).openapi({
+export const to = z.string().min(1).max(40).openapi({
   example: "+213661234567",
-  description: "International form; spaces and dashes are tolerated",
+  description:
+    "A phone in international form (spaces and dashes tolerated), or a group id `…@g.us` (the phone prefix policy applies to phones only)",
 });
-const session = z
+export const session = z
   .string()
   .regex(SESSION_NAME_PATTERN, "not a valid session name")
   .optional()
@@ -19,10 +25,17 @@ const session = z
     example: DEFAULT_SESSION_NAME,
     description: `Session to send through; \`${DEFAULT_SESSION_NAME}\` when omitted`,
   });
-const sendAt = z.iso.datetime({ offset: true }).optional().openapi({
+export const sendAt = z.iso.datetime({ offset: true }).optional().openapi({
   example: "2030-01-01T09:00:00Z",
   description: "RFC 3339; in the future → `scheduled` until then (at most 30 days ahead)",
 });
+
+export const replyTo = z
+  .string()
+  .min(1)
+  .max(200)
+  .optional()
+  .openapi({ description: "WhatsApp id of the message to quote" });
 
 export const sendTextBody = z
   .object({
@@ -30,12 +43,11 @@ export const sendTextBody = z
     text: z.string().min(1).max(4096),
     session,
     send_at: sendAt,
-    reply_to: z
-      .string()
-      .min(1)
-      .max(200)
-      .optional()
-      .openapi({ description: "WhatsApp id of the message to quote" }),
+    reply_to: replyTo,
+    mentions: z.array(z.string().min(1).max(40)).max(50).optional().openapi({
+      description:
+        "Phones mentioned in the text (international form); write `@<digits>` in the text where each shows",
+    }),
   })
   .openapi("SendText");
 
@@ -64,8 +76,13 @@ export const sendMediaBody = z
       .union([mediaUrl, mediaInline])
       .openapi({ description: "`{url}` or `{base64, mime_type, filename?}`" }),
     caption: z.string().min(1).max(1024).optional(),
+    as: z.enum(MEDIA_KINDS).optional().openapi({
+      description:
+        "How to send the file; default from the MIME type or extension. `voice` sends audio as a voice note, `sticker` an image as a sticker, `document` any file as a document",
+    }),
     session,
     send_at: sendAt,
+    reply_to: replyTo,
   })
   .openapi("SendMedia");
 

@@ -1,4 +1,5 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { normalizeMentions } from "../../domain/messages/rich.js";
 import type { AppEnv } from "../../lib/context.js";
 import { API_KEY_SECURITY, pickErrors } from "../../lib/openapi.js";
 import { requireSender } from "../../middleware/account-auth.js";
@@ -34,6 +35,7 @@ const route = createRoute({
 export function registerSendText(router: OpenAPIHono<AppEnv>) {
   router.openapi(route, async (c) => {
     const body = c.req.valid("json");
+    const mentions = normalizeMentions(body.mentions);
     const wire = await answerSend(c, {
       to: body.to,
       session: requestedSession(c.req.valid("query"), body),
@@ -42,6 +44,7 @@ export function registerSendText(router: OpenAPIHono<AppEnv>) {
       type: "text",
       content: body.text,
       media: null,
+      payload: mentions ? { mentions } : null,
     });
     return c.json(wire, 202);
   });

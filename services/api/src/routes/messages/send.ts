@@ -1,5 +1,6 @@
 import { toMessageWire } from "@wagate/core";
 import type { Context } from "hono";
+import { refuseKnownNotOnWhatsapp } from "../../domain/contacts/contacts.js";
 import {
   type AcceptedMessage,
   acceptMessage,
@@ -19,10 +20,13 @@ export async function answerSend(c: Context<AppEnv>, request: SendRequest) {
       400,
     );
   }
-  const accepted: AcceptedMessage = await acceptMessage(c.get("deps"), c.get("account"), request, {
-    idempotencyKey: key,
-    rateLimit: c.get("rateLimit"),
-  });
+  const facts = await refuseKnownNotOnWhatsapp(c.get("deps"), c.get("account"), request.to);
+  const accepted: AcceptedMessage = await acceptMessage(
+    c.get("deps"),
+    c.get("account"),
+    { ...request, recipientLid: facts.lid },
+    { idempotencyKey: key, rateLimit: c.get("rateLimit") },
+  );
   for (const [name, value] of Object.entries(accepted.quotaHeaders)) c.header(name, value);
   if (accepted.replayed) c.header("Idempotent-Replayed", "true");
   c.header("Location", `/api/v1/messages/${accepted.row.id}`);

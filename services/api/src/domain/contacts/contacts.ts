@@ -1,0 +1,218 @@
+import type { NumberCheck } from "@wagate/contracts";
+import { contacts, newId } from "@wagate/db";
+import { and, desc, eq, gt, inArray, isNotNull, lt, sql } from "drizzle-orm";
+import type { AccountPrincipal, AppDeps } from "../../lib/context.js";
+import { ApiError, notFound, validationFailed } from "../../lib/errors.js";
+import { isGroupJid } from "../messages/rich.js";
+import { normalizePhone } from "../phone/normalize.js";
+import { runDriverOp } from "../sessions/driver-op.js";
+import { requireSession } from "../sessions/find.js";
+
+export type ContactRow = typeof contacts.$inferSelect;
+type Account = Pick<AccountPrincipal, "userId" | "mode">;
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+/** The contact object of `GET /contacts` and `/contacts/{phone}`. */
+export const toContactWire = (row: ContactRow) => ({
+  id: row.id,
+  phone: row.phone,
+  lid: row.lid,
+  wa_id: row.waId,
+  push_name: row.pushName,
+  on_whatsapp: row.onWhatsapp,
+  checked_at: iso(row.checkedAt),
+  last_inbound_at: iso(row.lastInboundAt),
+  last_outbound_at: iso(row.lastOutboundAt),
+  created_at: row.createdAt.toISOString(),
+});
+
+/** The answer of a number check, per phone. */
+export const toCheckWire = (row: ContactRow, cached: boolean) => ({
+  phone: row.phone ?? "",
+  on_whatsapp: row.onWhatsapp ?? false,
+  wa_id: row.waId,
+  lid: row.lid,
+  checked_at: iso(row.checkedAt),
+  cached,
+});
+
+/** Phones in E.164 (each must be valid; 422 naming its index), deduplicated. */
+export function normalizePhones(phones: string[], path: string): string[] {
+  const out: string[] = [];
+  phones.forEach((value, i) => {
+    const normalized = normalizePhone(value);
+    if (!normalized.ok) {
+      const field = phones.length === 1 ? path : `${path}.${i}`;
+      throw validationFailed(`${field} ${normalized.reason}`, {
+        fields: [{ path: field, message: normalized.reason }],
+      });
+    }
+    if (!out.includes(normalized.e164)) out.push(normalized.e164);
+  });
+  return out;
+}
+
+const freshSince = (deps: AppDeps) =>
+  new Date(deps.now().getTime() - deps.env.CONTACT_CHECK_TTL_SECONDS * 1000);
+
+async function cachedChecks(deps: AppDeps, account: Account, phones: string[]) {
+  if (phones.length === 0) return [];
+  return deps.db
+    .select()
+    .from(contacts)
+    .where(
+      and(
+        eq(contacts.userId, account.userId),
+        eq(contacts.mode, account.mode),
+        inArray(contacts.phone, phones),
+        gt(contacts.checkedAt, freshSince(deps)),
+      ),
+    );
+}
+
+/** Records (or refreshes) what a check answered, one row per account, mode and phone. */
+async function storeChecks(deps: AppDeps, account: Account, numbers: NumberCheck[]) {
+  const now = deps.now();
+  const rows: ContactRow[] = [];
+  for (const n of numbers) {
+    const [row] = await deps.db
+      .insert(contacts)
+      .values({
+        id: newId("contact", now.getTime()),
+        userId: account.userId,
+        mode: account.mode,
+        phone: n.phone,
+        lid: n.lid,
+        waId: n.waId,
+        onWhatsapp: n.onWhatsApp,
+        checkedAt: now,
+      })
+      .onConflictDoUpdate({
+        target: [contacts.userId, contacts.mode, contacts.phone],
+        targetWhere: sql`phone is not null`,
+        set: {
+          onWhatsapp: n.onWhatsApp,
+          checkedAt: now,
+          waId: sql`coalesce(excluded.wa_id, ${contacts.waId})`,
+          lid: sql`coalesce(excluded.lid, ${contacts.lid})`,
+          updatedAt: now,
+        },
+      })
+      .returning();
+    if (row) rows.push(row);
+  }
+  return rows;
+}
+
+/**
+ * Whether each phone has WhatsApp (`GET /contacts/check`): answers within
+ * `CONTACT_CHECK_TTL_SECONDS` come from the `contacts` table; the rest are asked of the
+ * session's driver on its owning worker (`check_numbers`) and stored. Order follows the input.
+ */
+export async function checkNumbers(
+  deps: AppDeps,
+  account: Account,
+  sessionName: string,
+  phones: string[],
+) {
+  const cached = await cachedChecks(deps, account, phones);
+  const byPhone = new Map(cached.map((row) => [row.phone, { row, cached: true }]));
+  const missing = phones.filter((p) => !byPhone.has(p));
+  if (missing.length > 0) {
+    const session = await requireSession(deps.db, account, sessionName);
+    const result = await runDriverOp(deps, session, { op: "check_numbers", phones: missing });
+    const numbers = (result.numbers ?? []).filter((n) => missing.includes(n.phone));
+    if (numbers.length !== missing.length) {
+      throw new ApiError("service_unavailable", "the worker answered for some numbers only", {
+        headers: { "Retry-After": "5" },
+      });
+    }
+    for (const row of await storeChecks(deps, account, numbers)) {
+      byPhone.set(row.phone, { row, cached: false });
+    }
+  }
+  return phones.map((p) => {
+    const found = byPhone.get(p)!;
+    return toCheckWire(found.row, found.cached);
+  });
+}
+
+/**
+ * What the account knows about a recipient before a send: its LID (for the send answer),
+ * and whether a fresh check found it not on WhatsApp (the send is refused at once).
+ */
+export async function recipientFacts(deps: AppDeps, account: Account, to: string) {
+  if (isGroupJid(to)) return { lid: null, notOnWhatsapp: false };
+  const normalized = normalizePhone(to);
+  if (!normalized.ok) return { lid: null, notOnWhatsapp: false };
+  const [row] = await deps.db
+    .select()
+    .from(contacts)
+    .where(
+      and(
+        eq(contacts.userId, account.userId),
+        eq(contacts.mode, account.mode),
+        eq(contacts.phone, normalized.e164),
+      ),
+    )
+    .limit(1);
+  const notOnWhatsapp =
+    row?.onWhatsapp === false && !!row.checkedAt && row.checkedAt > freshSince(deps);
+  return { lid: row?.lid ?? null, notOnWhatsapp, phone: normalized.e164 };
+}
+
+/** Refuses a send to a number a fresh check found not on WhatsApp (422 `not_on_whatsapp`). */
+export async function refuseKnownNotOnWhatsapp(deps: AppDeps, account: Account, to: string) {
+  const facts = await recipientFacts(deps, account, to);
+  if (facts.notOnWhatsapp) {
+    throw new ApiError(
+      "not_on_whatsapp",
+      `${facts.phone} is not on WhatsApp (checked within CONTACT_CHECK_TTL_SECONDS); nothing was sent`,
+      { details: { fields: [{ path: "to", message: "is not on WhatsApp" }] } },
+    );
+  }
+  return facts;
+}
+
+/** The account's contacts in the key's mode, newest first (keyset on id). */
+export async function listContacts(
+  deps: AppDeps,
+  account: Account,
+  options: { limit: number; before?: string | undefined; hasPhone?: boolean },
+) {
+  const where = [eq(contacts.userId, account.userId), eq(contacts.mode, account.mode)];
+  if (options.before) where.push(lt(contacts.id, options.before));
+  if (options.hasPhone) where.push(isNotNull(contacts.phone));
+  return deps.db
+    .select()
+    .from(contacts)
+    .where(and(...where))
+    .orderBy(desc(contacts.id))
+    .limit(options.limit + 1);
+}
+
+/** One contact by phone (any written form) or LID; 404 when the account has none. */
+export async function getContact(deps: AppDeps, account: Account, key: string) {
+  const byLid = key.endsWith("@lid");
+  let phone: string | null = null;
+  if (!byLid) {
+    const normalized = normalizePhone(key);
+    if (!normalized.ok) throw notFound("contact");
+    phone = normalized.e164;
+  }
+  const [row] = await deps.db
+    .select()
+    .from(contacts)
+    .where(
+      and(
+        eq(contacts.userId, account.userId),
+        eq(contacts.mode, account.mode),
+        byLid ? eq(contacts.lid, key) : eq(contacts.phone, phone!),
+      ),
+    )
+    .orderBy(sql`${contacts.phone} is null`)
+    .limit(1);
+  if (!row) throw notFound("contact");
+  return row;
+}
