@@ -22,7 +22,7 @@ export const benchmark: Benchmark = {
   run: async (ctx) => {
     const n = envInt("BENCH_BROADCAST_RECIPIENTS", 100_000);
     const api = await startBenchApi(ctx);
-    const deps = { ...api.deps, env: { ...api.deps.env, REQUEST_TIMEOUT_MS: 600_000 } };
+    const deps = { ...api.deps, env: { ...api.deps.env, BULK_REQUEST_TIMEOUT_MS: 600_000 } };
     try {
       const app = createApp(deps);
       const recipients = Array.from({ length: n }, (_, i) => ({
@@ -34,7 +34,7 @@ export const benchmark: Benchmark = {
         message: { text: "Hello {{name}}, your order is ready for pick-up." },
         recipients,
       });
-      const [acceptMs, res] = await timed(() =>
+      const [acceptMs, res] = await timed(async () =>
         app.request("/api/v1/broadcasts", {
           method: "POST",
           headers: { authorization: `ApiKey ${api.rawKey}`, "content-type": "application/json" },

@@ -14,7 +14,6 @@ export * from "./message-wire.js";
 export * from "./metrics.js";
 export * from "./ops.js";
 export * from "./quota.js";
-export * from "./quota-bulk.js";
 export * from "./redis.js";
 export * from "./safe-fetch.js";
 export * from "./session-control.js";

@@ -13,8 +13,7 @@ import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { statusesBefore, transitionMessage } from "./message-status.js";
 import { type MessageWireSession, toMessageWire } from "./message-wire.js";
-import { refundQuota } from "./quota.js";
-import { releaseQuotaUnits } from "./quota-bulk.js";
+import { refundQuota, releaseQuotaUnits } from "./quota.js";
 
 /**
  * The one message lifecycle (docs/internals.md "Messages and the send pipeline"). The API,

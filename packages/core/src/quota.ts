@@ -67,19 +67,38 @@ end
 return 0
 `;
 
-/** DECR that never goes below zero (and never creates a counter). */
+/**
+ * Several units at once, all or nothing (a broadcast reserves one per message it writes).
+ * KEYS[1] counter; ARGV[1] limit; ARGV[2] units. {1, used} reserved, {0, used} refused,
+ * {-1, 0} missing (rebuild first, as for `QUOTA_CONSUME_LUA`).
+ */
+const RESERVE_SCRIPT = `
+local current = redis.call('GET', KEYS[1])
+if not current then
+  return {-1, 0}
+end
+local used = tonumber(current)
+local units = tonumber(ARGV[2])
+if used + units > tonumber(ARGV[1]) then
+  return {0, used}
+end
+return {1, redis.call('INCRBY', KEYS[1], units)}
+`;
+
+/** DECRBY ARGV[1] that never goes below zero (and never creates a counter). */
 const REFUND_SCRIPT = `
 local used = tonumber(redis.call('GET', KEYS[1]) or '0')
 if used <= 0 then
   return 0
 end
-return redis.call('DECR', KEYS[1])
+return redis.call('DECRBY', KEYS[1], math.min(used, tonumber(ARGV[1])))
 `;
 
 type QuotaScripts = {
   wagateQuotaConsume(key: string, limit: number, ttlSeconds: number): Promise<[number, number]>;
+  wagateQuotaReserve(key: string, limit: number, units: number): Promise<[number, number]>;
   wagateQuotaSeed(key: string, used: number, ttlSeconds: number): Promise<number>;
-  wagateQuotaRefund(key: string): Promise<number>;
+  wagateQuotaRefund(key: string, units: number): Promise<number>;
 };
 
 /**
@@ -88,8 +107,9 @@ type QuotaScripts = {
  */
 function scripts(redis: Redis): QuotaScripts {
   const client = redis as Redis & Partial<QuotaScripts>;
-  if (!client.wagateQuotaSeed) {
+  if (!client.wagateQuotaReserve) {
     redis.defineCommand("wagateQuotaConsume", { numberOfKeys: 1, lua: QUOTA_CONSUME_LUA });
+    redis.defineCommand("wagateQuotaReserve", { numberOfKeys: 1, lua: RESERVE_SCRIPT });
     redis.defineCommand("wagateQuotaSeed", { numberOfKeys: 1, lua: SEED_SCRIPT });
     redis.defineCommand("wagateQuotaRefund", { numberOfKeys: 1, lua: REFUND_SCRIPT });
   }
@@ -173,15 +193,72 @@ export async function consumeQuota(
 ): Promise<QuotaResult> {
   const call = quotaConsumeCall(prefix, input);
   const run = scripts(redis);
-  // A counter deleted again between the seed and the retry is rebuilt again; a few tries
-  // are plenty (each one needs Redis to lose the key once more).
-  for (let attempt = 0; ; attempt += 1) {
-    const result = readQuotaReply(call, await run.wagateQuotaConsume(call.key, ...call.args));
+  return withCounter(redis, input, call, async () =>
+    readQuotaReply(call, await run.wagateQuotaConsume(call.key, ...call.args)),
+  );
+}
+
+/**
+ * Runs `attempt` against the day's counter; while it answers "missing", rebuilds the counter
+ * from `unitsUsed` (SET NX) and runs it again. A counter deleted again between the seed and
+ * the retry is rebuilt again; a few tries are plenty (each needs Redis to lose the key again).
+ */
+async function withCounter<R>(
+  redis: Redis,
+  input: QuotaSubject & { unitsUsed: QuotaUnitsUsed },
+  call: QuotaConsumeCall,
+  attempt: () => Promise<R | "missing">,
+): Promise<R> {
+  for (let tries = 0; ; tries += 1) {
+    const result = await attempt();
     if (result !== "missing") return result;
-    if (attempt >= 3) throw new Error("quota counter keeps disappearing; is Redis evicting keys?");
+    if (tries >= 3) throw new Error("quota counter keeps disappearing; is Redis evicting keys?");
     const used = await input.unitsUsed({ userId: input.userId, mode: input.mode, day: call.day });
-    await run.wagateQuotaSeed(call.key, Math.max(0, Math.floor(used)), call.args[1]);
+    await scripts(redis).wagateQuotaSeed(call.key, Math.max(0, Math.floor(used)), call.args[1]);
   }
+}
+
+export interface QuotaReservation {
+  allowed: boolean;
+  limit: number;
+  /** Units used before this reservation (after it when allowed). */
+  used: number;
+  /** Units left after the reservation (when refused: left before it). */
+  remaining: number;
+  /** Units asked for. */
+  units: number;
+  /** When refused: how many units were missing. */
+  missing: number;
+  resetAt: Date;
+  day: string;
+}
+
+/**
+ * Reserves `units` of today's quota when all of them are left, nothing otherwise (a
+ * broadcast: one unit per message it writes). Same counter and rebuild as `consumeQuota`.
+ */
+export async function reserveQuotaUnits(
+  redis: Redis,
+  prefix: string,
+  input: QuotaSubject & { limit: number; units: number; now: Date; unitsUsed: QuotaUnitsUsed },
+): Promise<QuotaReservation> {
+  const call = quotaConsumeCall(prefix, input);
+  const run = scripts(redis);
+  return withCounter(redis, input, call, async () => {
+    const [status, used] = await run.wagateQuotaReserve(call.key, call.limit, input.units);
+    if (status === -1) return "missing";
+    const allowed = status === 1;
+    return {
+      allowed,
+      limit: call.limit,
+      used,
+      remaining: Math.max(0, call.limit - used),
+      units: input.units,
+      missing: allowed ? 0 : Math.max(0, used + input.units - call.limit),
+      resetAt: call.resetAt,
+      day: call.day,
+    };
+  });
 }
 
 /**
@@ -217,7 +294,17 @@ export async function refundQuota(
   prefix: string,
   input: QuotaSubject & { day: string },
 ): Promise<void> {
-  await scripts(redis).wagateQuotaRefund(quotaKey(prefix, input, input.day));
+  await releaseQuotaUnits(redis, prefix, { ...input, units: 1 });
+}
+
+/** Gives back `units` counted against `day` (never below zero). */
+export async function releaseQuotaUnits(
+  redis: Redis,
+  prefix: string,
+  input: QuotaSubject & { day: string; units: number },
+): Promise<void> {
+  if (input.units <= 0) return;
+  await scripts(redis).wagateQuotaRefund(quotaKey(prefix, input, input.day), input.units);
 }
 
 /** Units used today (UTC) by this account in this mode. */
