@@ -1,4 +1,4 @@
-import { createApp } from "@wagate/api";
+import { createApp, getAcceptBatcher } from "@wagate/api";
 import { Hono } from "hono";
 import {
   type Benchmark,
@@ -97,7 +97,12 @@ export const benchmark: Benchmark = {
       );
       if (failures > 0) throw new Error(`${failures} failed requests`);
       const accepted = sendRuns.reduce((sum, f) => sum + f.requests, 0);
-      ctx.log(`${accepted} messages accepted`);
+      const sizes = getAcceptBatcher(api.deps).batchSizes;
+      ctx.log(
+        `${accepted} messages accepted; group commit: last ${sizes.length} batches averaged ${(
+          sizes.reduce((a, b) => a + b, 0) / Math.max(1, sizes.length)
+        ).toFixed(1)} rows`,
+      );
       const pick = (runs: HttpFigures[], field: "requestsPerSecond" | "latencyP99Ms") =>
         median(runs.map((run) => run[field]));
       return [

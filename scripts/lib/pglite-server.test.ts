@@ -17,7 +17,7 @@ describe("PGlite served to several postgres-js pools", () => {
     db = await PGlite.create();
     server = await startPgliteServer({ db, port: 0 });
     await pool(1)`create table items (id int primary key, note text not null)`;
-  }, 120_000);
+  }, 300_000); // PGlite's WASM start is slow on a loaded machine
 
   afterAll(async () => {
     await Promise.all(pools.map((sql) => sql.end({ timeout: 1 })));

@@ -103,6 +103,10 @@ export const WEBHOOK_EVENTS = [
   "message.revoked",
   "poll.vote",
   "call.received",
+  "contact.opted_out",
+  "contact.opted_in",
+  "broadcast.progress",
+  "broadcast.completed",
 ] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
@@ -136,3 +140,14 @@ export type PasswordResetStatus = (typeof PASSWORD_RESET_STATUSES)[number];
 
 export const AUDIT_ACTOR_TYPES = ["admin", "account", "system"] as const;
 export type AuditActorType = (typeof AUDIT_ACTOR_TYPES)[number];
+
+/** Where an opt-out came from: the API, an inbound keyword (STOP), or an admin. */
+export const OPT_OUT_SOURCES = ["api", "keyword", "admin"] as const;
+export type OptOutSource = (typeof OPT_OUT_SOURCES)[number];
+
+/**
+ * A broadcast is `running` (its messages queued or scheduled on the session), `paused` (its
+ * unsent messages wait without jobs), `completed` (nothing left unsent) or `cancelled`.
+ */
+export const BROADCAST_STATUSES = ["running", "paused", "completed", "cancelled"] as const;
+export type BroadcastStatus = (typeof BROADCAST_STATUSES)[number];

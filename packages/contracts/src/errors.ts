@@ -16,6 +16,7 @@ export const ERROR_CODES = [
   "internal",
   /** The recipient is known (contact check cache) not to be on WhatsApp: refused at once. */
   "not_on_whatsapp",
+  "recipient_opted_out",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -37,6 +38,7 @@ export const ERROR_STATUS: Record<
   service_unavailable: 503,
   internal: 500,
   not_on_whatsapp: 422,
+  recipient_opted_out: 422,
 };
 
 export const errorEnvelopeSchema = z.object({
@@ -73,9 +75,12 @@ export type SendErrorCode = (typeof SEND_ERROR_CODES)[number];
 /**
  * Codes of messages ended by wagate itself rather than by a send attempt: the API could not
  * queue the send (`enqueue_failed`), or the message's session was deleted first
- * (`session_deleted`, set by the scheduler's reconcile).
+ * (`session_deleted`, set by the scheduler's reconcile), or its recipient opted out before it
+ * was sent (`recipient_opted_out`).
  */
 export const MESSAGE_END_CODES = {
   enqueueFailed: "enqueue_failed",
   sessionDeleted: "session_deleted",
+  /** The recipient opted out (STOP, or the opt-out list) before the message was sent. */
+  recipientOptedOut: "recipient_opted_out",
 } as const;

@@ -1,11 +1,13 @@
 import { z } from "zod";
 import {
+  BROADCAST_STATUSES,
   DRIVERS,
   KEY_MODES,
   LIVE_EVENT_TYPES,
   MESSAGE_DIRECTIONS,
   MESSAGE_STATUSES,
   MESSAGE_TYPES,
+  OPT_OUT_SOURCES,
   SESSION_STATUSES,
   WEBHOOK_DELIVERY_STATUSES,
   WEBHOOK_EVENTS,
@@ -152,6 +154,60 @@ export const callEventSchema = z.object({
   reply_message_id: z.string().nullable(),
 });
 export type CallEvent = z.infer<typeof callEventSchema>;
+/** An opt-out list entry, in the API and in `contact.opted_out` / `contact.opted_in` webhooks. */
+export const optOutWireSchema = z.object({
+  phone: z.string(),
+  /** WhatsApp's LID of the person, when known (null for now: wagate keys consent by phone). */
+  lid: z.string().nullable(),
+  source: z.enum(OPT_OUT_SOURCES),
+  reason: z.string().nullable(),
+  /** The session the keyword arrived on (`keyword` source only). */
+  session: z.string().nullable(),
+  created_at: z.string(),
+});
+export type OptOutWire = z.infer<typeof optOutWireSchema>;
+
+/** Messages of a broadcast by status. */
+export const broadcastCountsSchema = z.object({
+  scheduled: z.number().int(),
+  queued: z.number().int(),
+  sending: z.number().int(),
+  sent: z.number().int(),
+  delivered: z.number().int(),
+  read: z.number().int(),
+  failed: z.number().int(),
+  cancelled: z.number().int(),
+});
+export type BroadcastCounts = z.infer<typeof broadcastCountsSchema>;
+
+/** A broadcast, in the API and in `broadcast.progress` / `broadcast.completed` webhooks. */
+export const broadcastWireSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  session: z.string().nullable(),
+  mode: z.enum(KEY_MODES),
+  status: z.enum(BROADCAST_STATUSES),
+  type: z.enum(MESSAGE_TYPES),
+  /** Rows given, messages accepted (one per recipient), rows refused. */
+  recipients: z.object({
+    total: z.number().int(),
+    accepted: z.number().int(),
+    refused: z.number().int(),
+  }),
+  counts: broadcastCountsSchema,
+  /** Share of accepted messages that are finished (sent or later, failed, cancelled), 0..1. */
+  progress: z.number(),
+  /** When the last message should go, from the pace; null when finished or unknown. */
+  estimated_finish_at: z.string().nullable(),
+  /** Most sends per minute asked for this broadcast (the session's pacing still applies). */
+  rate: z.number().int().nullable(),
+  send_at: z.string().nullable(),
+  created_at: z.string(),
+  paused_at: z.string().nullable(),
+  completed_at: z.string().nullable(),
+  cancelled_at: z.string().nullable(),
+});
+export type BroadcastWire = z.infer<typeof broadcastWireSchema>;
 
 /** Webhook payload, `{type, timestamp, data}` (Standard Webhooks). */
 export const webhookPayloadSchema = z.discriminatedUnion("type", [
@@ -169,6 +225,18 @@ export const webhookPayloadSchema = z.discriminatedUnion("type", [
     type: z.literal("session.status"),
     timestamp: z.string(),
     data: sessionWireSchema,
+  }),
+  z.object({ type: z.literal("contact.opted_out"), timestamp: z.string(), data: optOutWireSchema }),
+  z.object({ type: z.literal("contact.opted_in"), timestamp: z.string(), data: optOutWireSchema }),
+  z.object({
+    type: z.literal("broadcast.progress"),
+    timestamp: z.string(),
+    data: broadcastWireSchema,
+  }),
+  z.object({
+    type: z.literal("broadcast.completed"),
+    timestamp: z.string(),
+    data: broadcastWireSchema,
   }),
   z.object({
     type: z.literal("message.reaction"),

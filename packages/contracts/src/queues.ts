@@ -41,12 +41,19 @@ export const JOB_NAMES = {
  * job; BullMQ attempts stay at 1 (the worker retries by itself, counting in the row);
  * completed jobs are removed, failed ones kept a week.
  */
-export const sendJobOptions = (messageId: string, delayMs = 0) => ({
+export const sendJobOptions = (messageId: string, delayMs = 0, priority = 0) => ({
   jobId: messageId,
   ...(delayMs > 0 ? { delay: delayMs } : {}),
+  ...(priority > 0 ? { priority } : {}),
   removeOnComplete: true as const,
   removeOnFail: { age: 7 * 24 * 3600 },
 });
+
+/**
+ * BullMQ priority of a broadcast's send jobs. Jobs without a priority (ordinary API sends)
+ * are taken before any prioritized job, so bulk traffic never delays a single send.
+ */
+export const BROADCAST_SEND_PRIORITY = 10;
 
 /** Validates a job payload, naming the queue in the error so a bad producer is easy to find. */
 export function parseJob<T extends z.ZodType>(queue: string, schema: T, data: unknown): z.infer<T> {

@@ -1,5 +1,7 @@
 export * from "./api-key-format.js";
+export * from "./broadcast-wire.js";
 export * from "./bullmq.js";
+export * from "./consent.js";
 export * from "./env.js";
 export * from "./invalidation.js";
 export * from "./launcher-env.js";
@@ -12,7 +14,9 @@ export * from "./message-wire.js";
 export * from "./metrics.js";
 export * from "./ops.js";
 export * from "./quota.js";
+export * from "./quota-bulk.js";
 export * from "./redis.js";
 export * from "./safe-fetch.js";
 export * from "./session-control.js";
 export * from "./webhooks.js";
+export * from "./webhooks-bulk.js";

@@ -14,6 +14,7 @@ import type { Logger } from "pino";
 import { statusesBefore, transitionMessage } from "./message-status.js";
 import { type MessageWireSession, toMessageWire } from "./message-wire.js";
 import { refundQuota } from "./quota.js";
+import { releaseQuotaUnits } from "./quota-bulk.js";
 
 /**
  * The one message lifecycle (docs/internals.md "Messages and the send pipeline"). The API,
@@ -76,31 +77,41 @@ export async function insertAcceptedMessages(
     });
 }
 
-/**
- * Queues many sends on ONE session's send queue with one `addBulk` (validated payloads, the
- * shared options). All or nothing: on an error none of them is known to be queued.
- */
-export async function enqueueSendJobs(
-  queue: Queue,
-  inputs: Array<{ messageId: string; delayMs?: number }>,
-): Promise<void> {
-  if (inputs.length === 0) return;
-  await queue.addBulk(
-    inputs.map((input) => ({
-      name: JOB_NAMES.send,
-      data: parseJob(queue.name, sendJobSchema, { messageId: input.messageId }),
-      opts: sendJobOptions(input.messageId, input.delayMs ?? 0),
-    })),
-  );
-}
-
 /** Queues the send of `messageId` on its session's send queue (validated payload, shared options). */
 export async function enqueueSendJob(
   queue: Queue,
-  input: { messageId: string; delayMs?: number },
+  input: { messageId: string; delayMs?: number; priority?: number },
 ): Promise<void> {
   const data = parseJob(queue.name, sendJobSchema, { messageId: input.messageId });
-  await queue.add(JOB_NAMES.send, data, sendJobOptions(input.messageId, input.delayMs ?? 0));
+  await queue.add(
+    JOB_NAMES.send,
+    data,
+    sendJobOptions(input.messageId, input.delayMs ?? 0, input.priority ?? 0),
+  );
+}
+
+/**
+ * Queues many sends on ONE session's send queue with one `addBulk` per `chunk` jobs
+ * (validated payloads, the shared options; `priority` for a broadcast's jobs). Up to
+ * `chunk` jobs it is all or nothing: on an error none of them is known to be queued. A
+ * bigger batch (a broadcast) throws on the first chunk Redis refuses; the rows stay `queued`
+ * and the scheduler's reconcile gives them their jobs.
+ */
+export async function enqueueSendJobs(
+  queue: Queue,
+  jobs: Array<{ messageId: string; delayMs?: number; priority?: number }>,
+  chunk = 1000,
+): Promise<void> {
+  if (jobs.length === 0) return;
+  for (let i = 0; i < jobs.length; i += chunk) {
+    await queue.addBulk(
+      jobs.slice(i, i + chunk).map((job) => ({
+        name: JOB_NAMES.send,
+        data: parseJob(queue.name, sendJobSchema, { messageId: job.messageId }),
+        opts: sendJobOptions(job.messageId, job.delayMs ?? 0, job.priority ?? 0),
+      })),
+    );
+  }
 }
 
 /** Writes a `message.status` event (webhook rows and jobs); throws when it could not. */
@@ -387,5 +398,57 @@ export async function endUnsent(
     );
   }
   await input.announce(ended);
+  return ended;
+}
+
+/**
+ * `endUnsent` for many messages at once (a broadcast cancelled, a recipient opted out): one
+ * conditional UPDATE of every row matching `match` still in `from` whose unit was not given
+ * back, which stamps `quota_refunded_at`; the units are returned per (account, mode, day) in
+ * one call each, and `announce` gets the ended rows (once: only this call ended them).
+ */
+export async function endUnsentMany(
+  deps: EndUnsentDeps,
+  match: SQL,
+  input: Omit<EndUnsentInput, "announce" | "where" | "forgetSecret"> & {
+    announce: (rows: MessageRow[]) => Promise<unknown>;
+  },
+): Promise<MessageRow[]> {
+  const stamp = input.to === "failed" ? { failedAt: input.now } : { cancelledAt: input.now };
+  const ended = await deps.db
+    .update(messages)
+    .set({
+      status: input.to,
+      ...stamp,
+      ...(input.error ? { errorCode: input.error.code, errorMessage: input.error.message } : {}),
+      quotaRefundedAt: sql`case when ${messages.quotaDay} is null then null else ${input.now.toISOString()}::timestamptz end`,
+      ...(input.releaseIdempotencyKey ? { idempotencyKey: null } : {}),
+    })
+    .where(
+      and(
+        match,
+        inArray(messages.status, input.from),
+        isNull(messages.quotaRefundedAt),
+        eq(messages.direction, "outbound"),
+      ),
+    )
+    .returning();
+  const units = new Map<
+    string,
+    { userId: string; mode: MessageRow["mode"]; day: string; n: number }
+  >();
+  for (const row of ended) {
+    if (row.quotaDay === null) continue;
+    const key = `${row.userId}|${row.mode}|${row.quotaDay}`;
+    const entry = units.get(key) ?? { userId: row.userId, mode: row.mode, day: row.quotaDay, n: 0 };
+    entry.n += 1;
+    units.set(key, entry);
+  }
+  for (const unit of units.values()) {
+    await releaseQuotaUnits(deps.redis, deps.redisPrefix, { ...unit, units: unit.n }).catch(
+      (error) => deps.logger.error({ err: error, units: unit.n }, "quota refund failed"),
+    );
+  }
+  if (ended.length > 0) await input.announce(ended);
   return ended;
 }

@@ -163,6 +163,14 @@ export type EmitEventInput = {
     }
   | { type: "poll.vote"; data: Extract<WebhookPayload, { type: "poll.vote" }>["data"] }
   | { type: "call.received"; data: Extract<WebhookPayload, { type: "call.received" }>["data"] }
+  | {
+      type: "contact.opted_out" | "contact.opted_in";
+      data: Extract<WebhookPayload, { type: "contact.opted_out" }>["data"];
+    }
+  | {
+      type: "broadcast.progress" | "broadcast.completed";
+      data: Extract<WebhookPayload, { type: "broadcast.progress" }>["data"];
+    }
 );
 
 interface AccountWebhooks {

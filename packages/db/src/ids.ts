@@ -19,6 +19,8 @@ export const ID_PREFIXES = {
   phonePrefix: "pfx",
   pairingLink: "pln",
   contact: "ctc",
+  optOut: "opt",
+  broadcast: "bct",
   request: "req",
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;

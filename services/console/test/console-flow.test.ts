@@ -34,7 +34,8 @@ describe.skipIf(!hasChromium)("the console in a real browser against the real st
   beforeAll(async () => {
     buildConsoleIfStale();
     // The simulator shows its QR for 25 s before linking: time to see and decode it.
-    stack = await startStack(t, { linkDelayMs: 25_000 });
+    // Long enough that a loaded machine still shows the QR page (and its audit) before the link.
+    stack = await startStack(t, { linkDelayMs: 60_000 });
     server = await listen(t.app, 0, "127.0.0.1");
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/console`;
     browser = await launchChromium();
@@ -190,7 +191,7 @@ describe.skipIf(!hasChromium)("the console in a real browser against the real st
       const code = pairing.getByRole("status").filter({ hasText: "Type this code" });
       await code.waitFor(WAIT);
       expect(await code.locator("code").textContent()).toMatch(/^[A-Z0-9]{4}-[A-Z0-9]{4}$/);
-      await pairing.getByRole("heading", { name: "Linked" }).waitFor({ timeout: 60_000 });
+      await pairing.getByRole("heading", { name: "Linked" }).waitFor({ timeout: 150_000 });
       expect(await pairing.content()).not.toContain("wag_");
       await visitor.close();
       await page.getByRole("cell").getByText("ready", { exact: true }).first().waitFor(WAIT);

@@ -59,6 +59,8 @@ export interface WorkerOptions {
   browserCheckMs: number;
   browserMaxMemoryBytes: number;
   browserMaxAgeMs: number;
+  /** Least time between two `broadcast.progress` events of one broadcast. Default 3000 ms. */
+  broadcastProgressMs: number;
 }
 
 export const DEFAULT_WORKER_OPTIONS: Omit<WorkerOptions, "pacing" | "simulatorPacing"> = {
@@ -80,6 +82,7 @@ export const DEFAULT_WORKER_OPTIONS: Omit<WorkerOptions, "pacing" | "simulatorPa
   browserCheckMs: 30_000,
   browserMaxMemoryBytes: 0,
   browserMaxAgeMs: 0,
+  broadcastProgressMs: 3_000,
 };
 
 /** What every part of the worker reads: dependencies plus resolved options. */

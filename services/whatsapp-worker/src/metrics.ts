@@ -1,4 +1,5 @@
 import { SESSION_STATUSES, type SessionStatus } from "@wagate/contracts";
+import { optOutCounter } from "@wagate/core";
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 
 export interface QueueSample {
@@ -31,6 +32,8 @@ export interface WorkerMetrics {
   sessionRestarts: Counter;
   sessionGaveUp: Counter;
   browserRecycles: Counter<"reason">;
+  /** `wagate_opt_outs_total{source}`: numbers opted out by an inbound keyword here. */
+  optOuts: Counter<"source">;
   /** Sessions handed to another worker to balance the load, and heartbeat round times. */
   sessionsHandedOver: Counter;
   heartbeatSeconds: Histogram;
@@ -160,6 +163,7 @@ export function createWorkerMetrics(registry: Registry, sources: MetricsSources)
     registers: [registry],
   });
   return {
+    optOuts: optOutCounter(registry),
     messages,
     sendLatency,
     ackLatency,

@@ -8,6 +8,7 @@ import type { Database } from "@wagate/db";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
+import { startBroadcastProgress } from "./broadcasts/progress.js";
 import { DEFAULT_WORKER_OPTIONS, type WorkerContext, type WorkerOptions } from "./context.js";
 import { createDriverFactory } from "./drivers/factory.js";
 import type { DriverFactory } from "./drivers/types.js";
@@ -92,6 +93,7 @@ export function createWorker(deps: WorkerDeps): WhatsAppWorker {
   };
   manager = new SessionManager(ctx);
   const sessions = manager;
+  let progress: { stop(): Promise<void> } | undefined;
   let stopInvalidation: (() => Promise<void>) | undefined;
   const stopCaches = async () => {
     await stopInvalidation?.();
@@ -111,13 +113,16 @@ export function createWorker(deps: WorkerDeps): WhatsAppWorker {
         ctx.logger,
       );
       await sessions.start();
+      progress = startBroadcastProgress(ctx, () => sessions.owned, options.broadcastProgressMs);
     },
     async stop() {
+      await progress?.stop();
       await sessions.shutdown();
       await closeQueue(ctx.webhookQueue);
       await stopCaches();
     },
     async crash() {
+      await progress?.stop();
       await sessions.crash();
       await closeQueue(ctx.webhookQueue);
       await stopCaches();

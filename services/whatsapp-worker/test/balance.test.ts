@@ -88,5 +88,5 @@ describe("session balancing", () => {
       clearInterval(watch);
     }
     expect([...doubles]).toEqual([]);
-  });
+  }, 300_000);
 });

@@ -137,7 +137,7 @@ describe("session ownership", () => {
           );
         return rows.length === ids.length;
       },
-      { timeoutMs: 120_000, intervalMs: 200, what: "all 500 sent" },
+      { timeoutMs: 300_000, intervalMs: 200, what: "all 500 sent" },
     );
     expect(h.network.duplicates()).toEqual([]);
     for (const id of ids) expect(h.network.sendCount(id)).toBe(1);
@@ -149,5 +149,5 @@ describe("session ownership", () => {
     expect(b.manager.owns(sessionId)).toBe(true);
     expect(await sessionRow(env, sessionId)).toMatchObject({ ownerWorkerId: b.workerId });
     void eq;
-  }, 300_000);
+  }, 480_000);
 });

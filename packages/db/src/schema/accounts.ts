@@ -13,6 +13,18 @@ import {
 } from "drizzle-orm/pg-core";
 import { oneOf, timestamps, tstz } from "./_columns.js";
 
+/** Per-account consent settings (`users.consent`); absent keys take the defaults. */
+export interface ConsentSettings {
+  /** Whole inbound messages that opt the sender out (default STOP, UNSUBSCRIBE, ARRET). */
+  opt_out_keywords?: string[];
+  /** Whole inbound messages that opt the sender back in (default START). */
+  opt_in_keywords?: string[];
+  /** Text sent back after a keyword opt-out (null or absent: none). */
+  opt_out_reply?: string | null;
+  /** Text sent back after a keyword opt-in (null or absent: none). */
+  opt_in_reply?: string | null;
+}
+
 /** Accounts: the businesses that send through wagate ("users" in the API). */
 export const users = pgTable(
   "users",
@@ -29,6 +41,11 @@ export const users = pgTable(
     pacing: jsonb("pacing").$type<Record<string, number>>(),
     /** Incoming calls (issue 12): reject them automatically, optionally answering with a text. */
     callPolicy: jsonb("call_policy").$type<{ reject: boolean; message: string | null }>(),
+    /**
+     * Consent settings over the defaults (`ConsentSettings`: opt-out / opt-in keywords and
+     * the confirmation texts sent back); null = defaults.
+     */
+    consent: jsonb("consent").$type<ConsentSettings>(),
     deletedAt: tstz("deleted_at"),
     ...timestamps,
   },

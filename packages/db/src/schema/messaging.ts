@@ -1,4 +1,5 @@
 import {
+  BROADCAST_STATUSES,
   DRIVERS,
   KEY_MODES,
   MESSAGE_DIRECTIONS,
@@ -85,6 +86,51 @@ export const whatsappSessionAuth = pgTable("whatsapp_session_auth", {
   sizeBytes: integer("size_bytes").notNull(),
   ...timestamps,
 });
+
+/**
+ * A bulk send: one message per accepted recipient (`messages.broadcast_id`), written in the
+ * same transaction as this row. Refused rows are kept here (at most 10 000, with the count).
+ */
+export const broadcasts = pgTable(
+  "broadcasts",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    sessionId: text("session_id").references(() => whatsappSessions.id, { onDelete: "set null" }),
+    apiKeyId: text("api_key_id").references(() => apiKeys.id, { onDelete: "set null" }),
+    mode: text("mode", { enum: KEY_MODES }).notNull(),
+    name: text("name").notNull(),
+    status: text("status", { enum: BROADCAST_STATUSES }).notNull(),
+    type: text("type", { enum: MESSAGE_TYPES }).notNull(),
+    /** The text or caption template, `{{variable}}` placeholders unrendered. */
+    template: text("template"),
+    media: jsonb("media").$type<MessageMedia>(),
+    /** Most sends per minute for this broadcast (the session's pacing still applies). */
+    ratePerMinute: integer("rate_per_minute"),
+    totalRows: integer("total_rows").notNull(),
+    accepted: integer("accepted").notNull(),
+    refusedCount: integer("refused_count").notNull(),
+    refused: jsonb("refused").$type<Array<{ row: number; to: string | null; reason: string }>>(),
+    scheduledAt: tstz("scheduled_at"),
+    /** Counts by status at the last `broadcast.progress` event, and when it was sent. */
+    lastProgress: jsonb("last_progress").$type<Record<string, number>>(),
+    lastProgressAt: tstz("last_progress_at"),
+    pausedAt: tstz("paused_at"),
+    completedAt: tstz("completed_at"),
+    cancelledAt: tstz("cancelled_at"),
+    ...timestamps,
+  },
+  (t) => [
+    index("broadcasts_user_idx").on(t.userId, t.id),
+    /** The worker's progress ticker scans the live broadcasts of the sessions it owns. */
+    index("broadcasts_active_idx").on(t.sessionId).where(sql`status in ('running', 'paused')`),
+    check("broadcasts_mode_ck", oneOf("mode", KEY_MODES)),
+    check("broadcasts_status_ck", oneOf("status", BROADCAST_STATUSES)),
+    check("broadcasts_type_ck", oneOf("type", MESSAGE_TYPES)),
+  ],
+);
 
 export type MessageMedia = {
   url: string | null;
@@ -180,9 +226,14 @@ export const messages = pgTable(
     /** Poll votes keyed by voter (phone, else LID). */
     votes: jsonb("votes").$type<Record<string, PollVote>>(),
     revokedAt: tstz("revoked_at"),
+    /** The broadcast this message is one recipient of. */
+    broadcastId: text("broadcast_id").references(() => broadcasts.id, { onDelete: "set null" }),
     ...timestamps,
   },
   (t) => [
+    index("messages_broadcast_idx")
+      .on(t.broadcastId, t.status)
+      .where(sql`broadcast_id is not null`),
     index("messages_user_id_idx").on(t.userId, t.id),
     index("messages_user_status_idx").on(t.userId, t.status, t.id),
     index("messages_user_recipient_idx").on(t.userId, t.recipient, t.id),

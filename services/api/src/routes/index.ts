@@ -8,7 +8,9 @@ import { apiKeysRouter } from "./api-keys/index.js";
 import { authRouter } from "./auth/index.js";
 import { chatsRouter } from "./chats/index.js";
 import { contactsRouter } from "./contacts/index.js";
+import { broadcastsRouter } from "./broadcasts/index.js";
 import { messagesRouter } from "./messages/index.js";
+import { optOutsRouter } from "./opt-outs/index.js";
 import { pairingLinksRouter, pairingRouter } from "./pairing/index.js";
 import { passwordResetRouter } from "./password-reset/index.js";
 import { phonePrefixesRouter } from "./phone-prefixes/index.js";
@@ -38,5 +40,7 @@ export function mountRoutes(app: OpenAPIHono<AppEnv>): void {
   app.route("/api/v1/contacts", contactsRouter());
   app.route("/api/v1/chats", chatsRouter());
   app.route("/api/v1/phone-prefixes", phonePrefixesRouter());
+  app.route("/api/v1/opt-outs", optOutsRouter());
+  app.route("/api/v1/broadcasts", broadcastsRouter());
   mountQueueBoard(app);
 }

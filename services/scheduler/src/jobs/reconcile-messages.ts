@@ -1,4 +1,5 @@
 import {
+  BROADCAST_SEND_PRIORITY,
   MESSAGE_END_CODES,
   parseLeaseValue,
   sendQueueName,
@@ -12,13 +13,14 @@ import {
   requeueStalledWebhookDeliveries,
 } from "@wagate/core";
 import { messages } from "@wagate/db";
-import { and, asc, eq, gt, inArray, isNull, lt } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, isNull, lt, sql } from "drizzle-orm";
 import type { JobContext, JobDefinition } from "../context.js";
 
 type PendingRow = {
   id: string;
   sessionId: string | null;
   scheduledAt: Date | null;
+  broadcastId: string | null;
 };
 
 /**
@@ -29,10 +31,21 @@ async function* pendingRows(ctx: JobContext, status: "queued" | "scheduled", bef
   let after = "";
   for (;;) {
     const page: PendingRow[] = await ctx.db
-      .select({ id: messages.id, sessionId: messages.sessionId, scheduledAt: messages.scheduledAt })
+      .select({
+        id: messages.id,
+        sessionId: messages.sessionId,
+        scheduledAt: messages.scheduledAt,
+        broadcastId: messages.broadcastId,
+      })
       .from(messages)
       .where(
-        and(eq(messages.status, status), lt(messages.updatedAt, before), gt(messages.id, after)),
+        and(
+          eq(messages.status, status),
+          lt(messages.updatedAt, before),
+          gt(messages.id, after),
+          // A paused broadcast's messages wait without jobs until it is resumed.
+          sql`not exists (select 1 from broadcasts b where b.id = ${messages.broadcastId} and b.status = 'paused')`,
+        ),
       )
       .orderBy(asc(messages.id))
       .limit(ctx.settings.RECONCILE_BATCH_SIZE);
@@ -98,7 +111,11 @@ async function requeueMissing(
       if (state === "finished") await queue.remove(row.id);
       const delay = row.scheduledAt ? row.scheduledAt.getTime() - now.getTime() : 0;
       // Added with jobId = messageId: if the job reappeared meanwhile, BullMQ keeps the one.
-      await enqueueSendJob(queue, { messageId: row.id, delayMs: delay });
+      await enqueueSendJob(queue, {
+        messageId: row.id,
+        delayMs: delay,
+        priority: row.broadcastId ? BROADCAST_SEND_PRIORITY : 0,
+      });
       requeued += 1;
       ctx.logger.info(
         { messageId: row.id, queue: sendQueueName(row.sessionId!), status, job: state },

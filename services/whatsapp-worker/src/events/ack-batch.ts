@@ -47,6 +47,26 @@ export class AckBatch {
     this.maxMessages = options.maxMessages ?? 500;
   }
 
+  /** Sends WhatsApp took whose `sent` is being recorded (`session\u0000waId`). */
+  private readonly recording = new Set<string>();
+
+  /**
+   * Marks a send WhatsApp took and this worker is recording: its acks wait for the record
+   * (`AckApplier.flush`) instead of looking for a row that is not there yet, so its
+   * `delivered` and `read` can share one update. Call `recorded` once the record ended.
+   */
+  recordingSent(sessionId: string, waMessageId: string): void {
+    this.recording.add(`${sessionId}\u0000${waMessageId}`);
+  }
+
+  recorded(sessionId: string, waMessageId: string): void {
+    this.recording.delete(`${sessionId}\u0000${waMessageId}`);
+  }
+
+  isRecording(sessionId: string, waMessageId: string): boolean {
+    return this.recording.has(`${sessionId}\u0000${waMessageId}`);
+  }
+
   submit(ack: MessageAck): Promise<AckResult> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ ack, resolve, reject });

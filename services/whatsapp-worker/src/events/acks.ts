@@ -22,9 +22,13 @@ type AppliedStatus = "delivered" | "read" | "failed";
  */
 export class AckApplier {
   private readonly pending = new Map<string, { acks: DriverAck[]; at: number }>();
-  /** WhatsApp ids whose `sent` this process recorded lately (an ack missing them looks again). */
+  /**
+   * WhatsApp ids known to have their row: `sent` recorded here lately, or found by an ack
+   * (an ack missing one looks again; acks of one go straight to the batch).
+   */
   private readonly recorded = new Map<string, number>();
   private chain: Promise<unknown> = Promise.resolve();
+  private readonly inFlight = new Map<string, Promise<void>>();
 
   constructor(
     private readonly ctx: WorkerContext,
@@ -44,10 +48,18 @@ export class AckApplier {
   flush(waMessageId: string): Promise<void> {
     this.recorded.set(waMessageId, Date.now());
     this.prune();
-    const entry = this.pending.get(waMessageId);
-    if (!entry) return Promise.resolve();
-    this.pending.delete(waMessageId);
-    return this.applyAll(entry.acks);
+    if (!this.pending.has(waMessageId) && !this.inFlight.has(waMessageId)) {
+      return Promise.resolve();
+    }
+    return this.inOrderOf(waMessageId, async () => {
+      const entry = this.pending.get(waMessageId);
+      if (!entry) return;
+      this.pending.delete(waMessageId);
+      // Written together: a `delivered` and a `read` kept here share one update.
+      await Promise.all(
+        entry.acks.map((ack) => this.applyNow(ack, false).catch(() => this.park(ack))),
+      );
+    });
   }
 
   private applyAll(acks: DriverAck[]): Promise<void> {
@@ -56,15 +68,49 @@ export class AckApplier {
     );
   }
 
-  private async apply(ack: DriverAck, lookedAgain: boolean): Promise<void> {
+  /**
+   * Applies acks of one message one after the other (an ack that finds no row must be kept
+   * before the next one of that message is written); different messages go in parallel.
+   */
+  private apply(ack: DriverAck, lookedAgain: boolean): Promise<void> {
+    // A message known to exist needs no waiting: its acks go straight to the batch, which
+    // keeps their order (and merges a `delivered` + `read` of one window).
+    if (this.recorded.has(ack.waMessageId) && !this.inFlight.has(ack.waMessageId)) {
+      return this.applyNow(ack, lookedAgain);
+    }
+    return this.inOrderOf(ack.waMessageId, () => this.applyNow(ack, lookedAgain));
+  }
+
+  private inOrderOf(waMessageId: string, fn: () => Promise<void>): Promise<void> {
+    const previous = this.inFlight.get(waMessageId);
+    const run = (previous ? previous.catch(() => {}) : Promise.resolve()).then(fn);
+    this.inFlight.set(waMessageId, run);
+    void run
+      .catch(() => {})
+      .finally(() => {
+        if (this.inFlight.get(waMessageId) === run) this.inFlight.delete(waMessageId);
+      });
+    return run;
+  }
+
+  private async applyNow(ack: DriverAck, lookedAgain: boolean): Promise<void> {
     const waiting = this.pending.get(ack.waMessageId);
     if (waiting) {
       // Earlier acks of this id wait for the send to be recorded: queue behind them.
       waiting.acks.push(ack);
       return;
     }
+    if (
+      !this.recorded.has(ack.waMessageId) &&
+      this.ctx.ackBatch.isRecording(this.session.sessionId, ack.waMessageId)
+    ) {
+      // Its send is being recorded right now: wait for `flush` rather than look in vain.
+      this.keep(ack);
+      return;
+    }
     const result = await this.write(ack);
     if (result.found) {
+      this.recorded.set(ack.waMessageId, Date.now());
       // Acks of this id kept meanwhile (a send recorded by another process): apply them too.
       const kept = this.pending.get(ack.waMessageId);
       if (kept) {
@@ -75,9 +121,13 @@ export class AckApplier {
     }
     if (this.recorded.has(ack.waMessageId) && !lookedAgain) {
       // The send was recorded after the statement looked: look once more.
-      await this.apply(ack, true);
+      await this.applyNow(ack, true);
       return;
     }
+    this.keep(ack);
+  }
+
+  private keep(ack: DriverAck): void {
     const entry = this.pending.get(ack.waMessageId) ?? { acks: [], at: Date.now() };
     entry.acks.push(ack);
     this.pending.set(ack.waMessageId, entry);

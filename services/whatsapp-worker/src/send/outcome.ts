@@ -31,7 +31,10 @@ export async function recordSent(
   token: number | null,
 ): Promise<string> {
   const now = ctx.now();
-  const sent = await recordMessageSent(ctx.db, row, { waMessageId, token, now });
+  ctx.ackBatch.recordingSent(session.sessionId, waMessageId);
+  const sent = await recordMessageSent(ctx.db, row, { waMessageId, token, now }).finally(() =>
+    ctx.ackBatch.recorded(session.sessionId, waMessageId),
+  );
   if (!sent) {
     ctx.logger.warn(
       { messageId: row.id },

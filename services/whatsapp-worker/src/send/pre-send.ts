@@ -1,4 +1,5 @@
 import type { MessageRow } from "@wagate/core";
+import { optOutRefusal } from "../consent/before-send.js";
 import type { WorkerContext } from "../context.js";
 import type { SendSession } from "./session.js";
 
@@ -15,9 +16,9 @@ export interface SendRefusal {
  * ends a refused message with `endUnsent` and completes the job.
  */
 export async function preSendCheck(
-  _ctx: WorkerContext,
+  ctx: WorkerContext,
   _session: SendSession,
-  _row: MessageRow,
+  row: MessageRow,
 ): Promise<SendRefusal | null> {
-  return null;
+  return optOutRefusal(ctx, row);
 }

@@ -1,6 +1,7 @@
 import { toMessageWire } from "@wagate/core";
 import { messages, newId } from "@wagate/db";
 import { and, eq, sql } from "drizzle-orm";
+import { applyInboundConsent } from "../consent/inbound.js";
 import type { WorkerContext } from "../context.js";
 import type { InboundMessage } from "../drivers/types.js";
 import { withEvents } from "../events/emit.js";
@@ -29,6 +30,8 @@ export async function recordInbound(
   message: InboundMessage,
   options: { backfilled?: boolean } = {},
 ): Promise<boolean> {
+  // Consent keywords (STOP/START): changed with the row, followed up after the commit.
+  const consent: { after: (() => Promise<void>) | null } = { after: null };
   const added = await withEvents(ctx, async (tx, emit) => {
     const lockKey = `${session.sessionId}:${message.waMessageId}`;
     await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${lockKey}, 0))`);
@@ -77,8 +80,10 @@ export async function recordInbound(
       data: options.backfilled ? { ...wire, backfilled: true } : wire,
       now: ctx.now(),
     });
+    consent.after = await applyInboundConsent(ctx, tx, emit, session, row);
     return true;
   });
+  await consent.after?.();
   if (added) ctx.metrics.inbound.inc();
   return added;
 }

@@ -4,6 +4,7 @@ import { type MessageMedia, type MessagePayload, messages, newId } from "@wagate
 import { and, eq } from "drizzle-orm";
 import type { AccountPrincipal, AppDeps } from "../../lib/context.js";
 import { checkQuota } from "../../lib/quota-headers.js";
+import { refuseOptedOut } from "../consent/opt-outs.js";
 import { ConflictError, InvalidFieldError, NotFoundError, UnavailableError } from "../errors.js";
 import type { DeferredRateLimit } from "../limits/admission.js";
 import { normalizePhone } from "../phone/normalize.js";
@@ -11,7 +12,12 @@ import { checkRecipient } from "../phone/policy.js";
 import { invalidateSessions, resolveSession, type SessionRef } from "../sessions/cache.js";
 import { DEFAULT_SESSION_NAME } from "../sessions/keys.js";
 import { announceStatus } from "./announce.js";
-import { BatchInsertError, getAcceptBatcher, sqlState } from "./group-commit.js";
+import {
+  BatchInsertError,
+  type CommitOutcome,
+  getAcceptBatcher,
+  sqlState,
+} from "./group-commit.js";
 import { IDEMPOTENCY_WINDOW_MS, requestFingerprint } from "./idempotency.js";
 import { getAcceptMetrics } from "./metrics.js";
 import { isGroupJid } from "./rich.js";
@@ -182,6 +188,7 @@ export async function acceptMessage(
   const prepared = await prepareSend(deps, account, request, now);
 
   // 2. Pre-insert checks go here.
+  await refuseOptedOut(deps, account.userId, prepared.recipient);
 
   if (idempotencyKey) {
     const existing = await findByIdempotencyKey(deps, account.userId, idempotencyKey);
@@ -207,7 +214,7 @@ export async function acceptMessage(
     }).catch((error) => deps.logger.error({ err: error }, "quota refund failed"));
 
   const id = newId("message", now.getTime());
-  let outcome: Awaited<ReturnType<ReturnType<typeof getAcceptBatcher>["submit"]>>;
+  let outcome: CommitOutcome;
   try {
     outcome = await getAcceptBatcher(deps).submit({
       values: {

@@ -51,14 +51,14 @@ export const sendTextBody = z
   })
   .openapi("SendText");
 
-const mediaUrl = z
+export const mediaUrl = z
   .object({
     url: z.string().url().max(2048).openapi({ example: "https://example.com/invoice.pdf" }),
     mime_type: z.string().min(3).max(255).optional(),
     filename: z.string().min(1).max(255).optional(),
   })
   .strict();
-const mediaInline = z
+export const mediaInline = z
   .object({
     base64: z
       .string()

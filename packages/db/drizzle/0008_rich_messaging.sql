@@ -15,6 +15,7 @@ CREATE TABLE "contacts" (
 	CONSTRAINT "contacts_mode_ck" CHECK (mode in ('live', 'test'))
 );
 --> statement-breakpoint
+ALTER TABLE "broadcasts" DROP CONSTRAINT "broadcasts_type_ck";--> statement-breakpoint
 ALTER TABLE "messages" DROP CONSTRAINT "messages_type_ck";--> statement-breakpoint
 ALTER TABLE "users" ADD COLUMN "call_policy" jsonb;--> statement-breakpoint
 ALTER TABLE "messages" ADD COLUMN "recipient_lid" text;--> statement-breakpoint
@@ -28,4 +29,5 @@ CREATE UNIQUE INDEX "contacts_user_mode_phone_uq" ON "contacts" USING btree ("us
 CREATE UNIQUE INDEX "contacts_user_mode_lid_uq" ON "contacts" USING btree ("user_id","mode","lid") WHERE phone is null and lid is not null;--> statement-breakpoint
 CREATE INDEX "contacts_user_idx" ON "contacts" USING btree ("user_id","mode","id");--> statement-breakpoint
 CREATE INDEX "contacts_lid_idx" ON "contacts" USING btree ("user_id","lid");--> statement-breakpoint
+ALTER TABLE "broadcasts" ADD CONSTRAINT "broadcasts_type_ck" CHECK (type in ('text', 'image', 'video', 'audio', 'document', 'sticker', 'other', 'voice', 'location', 'contact', 'poll'));--> statement-breakpoint
 ALTER TABLE "messages" ADD CONSTRAINT "messages_type_ck" CHECK (type in ('text', 'image', 'video', 'audio', 'document', 'sticker', 'other', 'voice', 'location', 'contact', 'poll'));
