@@ -62,7 +62,7 @@ export async function noteContact(db: Executor, seen: SeenContact): Promise<void
 }
 
 /** How often sends' `last_outbound_at` are written (one statement for all of them). */
-const OUTBOUND_FLUSH_MS = 2_000;
+const OUTBOUND_FLUSH_MS = 30_000;
 
 interface OutboundBuffer {
   pending: Map<string, { userId: string; mode: "live" | "test"; phone: string; at: Date }>;
