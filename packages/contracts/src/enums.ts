@@ -97,16 +97,16 @@ export const WEBHOOK_EVENTS = [
   "message.status",
   "message.received",
   "session.status",
+  "contact.opted_out",
+  "contact.opted_in",
+  "broadcast.progress",
+  "broadcast.completed",
   /** Rich messaging (issue 12). */
   "message.reaction",
   "message.edited",
   "message.revoked",
   "poll.vote",
   "call.received",
-  "contact.opted_out",
-  "contact.opted_in",
-  "broadcast.progress",
-  "broadcast.completed",
 ] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 

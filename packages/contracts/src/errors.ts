@@ -14,9 +14,9 @@ export const ERROR_CODES = [
   "unsupported_media_type",
   "service_unavailable",
   "internal",
+  "recipient_opted_out",
   /** The recipient is known (contact check cache) not to be on WhatsApp: refused at once. */
   "not_on_whatsapp",
-  "recipient_opted_out",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -37,8 +37,8 @@ export const ERROR_STATUS: Record<
   unsupported_media_type: 415,
   service_unavailable: 503,
   internal: 500,
-  not_on_whatsapp: 422,
   recipient_opted_out: 422,
+  not_on_whatsapp: 422,
 };
 
 export const errorEnvelopeSchema = z.object({

@@ -109,51 +109,6 @@ export const sessionWireSchema = z.object({
 });
 export type SessionWire = z.infer<typeof sessionWireSchema>;
 
-/**
- * `message.reaction` data: who reacted (phone and LID when known; `by_me` for reactions sent
- * through the API), on which message (`message_id` null when the message is not stored
- * here), `emoji` empty when a reaction was removed.
- */
-export const reactionEventSchema = z.object({
-  message_id: z.string().nullable(),
-  wa_message_id: z.string(),
-  session: z.string().nullable(),
-  emoji: z.string(),
-  removed: z.boolean(),
-  from: z.string().nullable(),
-  from_lid: z.string().nullable(),
-  by_me: z.boolean(),
-  at: z.string(),
-});
-export type ReactionEvent = z.infer<typeof reactionEventSchema>;
-
-/** `poll.vote` data: the voter's current choice (empty `options`: the vote was withdrawn). */
-export const pollVoteEventSchema = z.object({
-  message_id: z.string().nullable(),
-  wa_message_id: z.string(),
-  session: z.string().nullable(),
-  voter: z.string().nullable(),
-  voter_lid: z.string().nullable(),
-  options: z.array(z.string()),
-  at: z.string(),
-});
-export type PollVoteEvent = z.infer<typeof pollVoteEventSchema>;
-
-/** `call.received` data: who called (phone and LID when known) and what wagate did. */
-export const callEventSchema = z.object({
-  call_id: z.string(),
-  session: z.string().nullable(),
-  from: z.string().nullable(),
-  from_lid: z.string().nullable(),
-  is_video: z.boolean(),
-  is_group: z.boolean(),
-  at: z.string(),
-  /** Rejected automatically (the account's call policy). */
-  rejected: z.boolean(),
-  /** The text answered to the caller (a message sent like any other), if any. */
-  reply_message_id: z.string().nullable(),
-});
-export type CallEvent = z.infer<typeof callEventSchema>;
 /** An opt-out list entry, in the API and in `contact.opted_out` / `contact.opted_in` webhooks. */
 export const optOutWireSchema = z.object({
   phone: z.string(),
@@ -208,6 +163,52 @@ export const broadcastWireSchema = z.object({
   cancelled_at: z.string().nullable(),
 });
 export type BroadcastWire = z.infer<typeof broadcastWireSchema>;
+
+/**
+ * `message.reaction` data: who reacted (phone and LID when known; `by_me` for reactions sent
+ * through the API), on which message (`message_id` null when the message is not stored
+ * here), `emoji` empty when a reaction was removed.
+ */
+export const reactionEventSchema = z.object({
+  message_id: z.string().nullable(),
+  wa_message_id: z.string(),
+  session: z.string().nullable(),
+  emoji: z.string(),
+  removed: z.boolean(),
+  from: z.string().nullable(),
+  from_lid: z.string().nullable(),
+  by_me: z.boolean(),
+  at: z.string(),
+});
+export type ReactionEvent = z.infer<typeof reactionEventSchema>;
+
+/** `poll.vote` data: the voter's current choice (empty `options`: the vote was withdrawn). */
+export const pollVoteEventSchema = z.object({
+  message_id: z.string().nullable(),
+  wa_message_id: z.string(),
+  session: z.string().nullable(),
+  voter: z.string().nullable(),
+  voter_lid: z.string().nullable(),
+  options: z.array(z.string()),
+  at: z.string(),
+});
+export type PollVoteEvent = z.infer<typeof pollVoteEventSchema>;
+
+/** `call.received` data: who called (phone and LID when known) and what wagate did. */
+export const callEventSchema = z.object({
+  call_id: z.string(),
+  session: z.string().nullable(),
+  from: z.string().nullable(),
+  from_lid: z.string().nullable(),
+  is_video: z.boolean(),
+  is_group: z.boolean(),
+  at: z.string(),
+  /** Rejected automatically (the account's call policy). */
+  rejected: z.boolean(),
+  /** The text answered to the caller (a message sent like any other), if any. */
+  reply_message_id: z.string().nullable(),
+});
+export type CallEvent = z.infer<typeof callEventSchema>;
 
 /** Webhook payload, `{type, timestamp, data}` (Standard Webhooks). */
 export const webhookPayloadSchema = z.discriminatedUnion("type", [

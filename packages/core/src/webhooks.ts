@@ -154,6 +154,14 @@ export type EmitEventInput = {
     }
   | { type: "session.status"; data: Extract<WebhookPayload, { type: "session.status" }>["data"] }
   | {
+      type: "contact.opted_out" | "contact.opted_in";
+      data: Extract<WebhookPayload, { type: "contact.opted_out" }>["data"];
+    }
+  | {
+      type: "broadcast.progress" | "broadcast.completed";
+      data: Extract<WebhookPayload, { type: "broadcast.progress" }>["data"];
+    }
+  | {
       type: "message.edited" | "message.revoked";
       data: Extract<WebhookPayload, { type: "message.status" }>["data"];
     }
@@ -163,14 +171,6 @@ export type EmitEventInput = {
     }
   | { type: "poll.vote"; data: Extract<WebhookPayload, { type: "poll.vote" }>["data"] }
   | { type: "call.received"; data: Extract<WebhookPayload, { type: "call.received" }>["data"] }
-  | {
-      type: "contact.opted_out" | "contact.opted_in";
-      data: Extract<WebhookPayload, { type: "contact.opted_out" }>["data"];
-    }
-  | {
-      type: "broadcast.progress" | "broadcast.completed";
-      data: Extract<WebhookPayload, { type: "broadcast.progress" }>["data"];
-    }
 );
 
 interface AccountWebhooks {

@@ -18,9 +18,9 @@ export const ID_PREFIXES = {
   apiLog: "log",
   phonePrefix: "pfx",
   pairingLink: "pln",
-  contact: "ctc",
   optOut: "opt",
   broadcast: "bct",
+  contact: "ctc",
   request: "req",
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -39,13 +39,13 @@ export const users = pgTable(
     maxSessions: integer("max_sessions").notNull().default(1),
     /** Per-account overrides of the pacing defaults (tokens per minute, gap per recipient). */
     pacing: jsonb("pacing").$type<Record<string, number>>(),
-    /** Incoming calls (issue 12): reject them automatically, optionally answering with a text. */
-    callPolicy: jsonb("call_policy").$type<{ reject: boolean; message: string | null }>(),
     /**
      * Consent settings over the defaults (`ConsentSettings`: opt-out / opt-in keywords and
      * the confirmation texts sent back); null = defaults.
      */
     consent: jsonb("consent").$type<ConsentSettings>(),
+    /** Incoming calls (issue 12): reject them automatically, optionally answering with a text. */
+    callPolicy: jsonb("call_policy").$type<{ reject: boolean; message: string | null }>(),
     deletedAt: tstz("deleted_at"),
     ...timestamps,
   },

@@ -216,6 +216,8 @@ export const messages = pgTable(
     failedAt: tstz("failed_at"),
     cancelledAt: tstz("cancelled_at"),
     receivedAt: tstz("received_at"),
+    /** The broadcast this message is one recipient of. */
+    broadcastId: text("broadcast_id").references(() => broadcasts.id, { onDelete: "set null" }),
     /** The other party's WhatsApp LID (`…@lid`) once known. */
     recipientLid: text("recipient_lid"),
     payload: jsonb("payload").$type<MessagePayload>(),
@@ -226,8 +228,6 @@ export const messages = pgTable(
     /** Poll votes keyed by voter (phone, else LID). */
     votes: jsonb("votes").$type<Record<string, PollVote>>(),
     revokedAt: tstz("revoked_at"),
-    /** The broadcast this message is one recipient of. */
-    broadcastId: text("broadcast_id").references(() => broadcasts.id, { onDelete: "set null" }),
     ...timestamps,
   },
   (t) => [
