@@ -67,6 +67,12 @@ export const apiEnvSchema = baseEnvSchema
     PASSWORD_RESET_MIN_RESPONSE_MS: z.coerce.number().int().min(0).default(300),
     /** Longest a request waits for its answer before a 503 `service_unavailable`, ms. */
     REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+    /**
+     * The same bound for creating a broadcast (up to 100 000 rows checked and written in one
+     * transaction), ms: a 503 there while the broadcast still commits invites a retry that
+     * would send it twice.
+     */
+    BULK_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(180_000),
     /** Handlers running at once (late ones included) past which requests answer 503 at once. */
     REQUEST_MAX_IN_FLIGHT: z.coerce.number().int().min(1).default(512),
     /**

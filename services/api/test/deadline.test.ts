@@ -27,6 +27,7 @@ function depsFor(
   db: { db: AppDeps["db"]; sql: AppDeps["sql"] },
   timeoutMs: number,
   maxInFlight = 512,
+  bulkTimeoutMs = 180_000,
 ): AppDeps {
   const apiEnv = parseApiEnv({
     NODE_ENV: "test",
@@ -37,6 +38,7 @@ function depsFor(
     JWT_SECRET: randomBytes(32).toString("hex"),
     REQUEST_TIMEOUT_MS: String(timeoutMs),
     REQUEST_MAX_IN_FLIGHT: String(maxInFlight),
+    BULK_REQUEST_TIMEOUT_MS: String(bulkTimeoutMs),
   });
   return {
     env: apiEnv,
@@ -123,6 +125,18 @@ describe("request deadline", () => {
     const body = (await second.json()) as { error: { code: string; message: string } };
     expect(body.error).toMatchObject({ code: "service_unavailable" });
     expect(body.error.message).toContain("too many requests in progress");
+  });
+
+  it("gives creating a broadcast its own, longer bound", async () => {
+    const app = createApp(depsFor(stuckDb, 300, 512, 1200));
+    const res = await app.request("/api/v1/broadcasts", {
+      method: "POST",
+      headers: { ...withKey(key), "content-type": "application/json" },
+      body: JSON.stringify({ name: "n", message: { type: "text", text: "hi" }, recipients: [] }),
+    });
+    expect(res.status).toBe(503);
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    expect(body.error.message).toContain("no answer within 1200 ms");
   });
 
   it("leaves requests that answer in time alone", async () => {
