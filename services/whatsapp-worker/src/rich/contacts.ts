@@ -1,5 +1,5 @@
-import { contacts, type Executor, messages, newId } from "@wagate/db";
-import { and, eq, isNull, sql } from "drizzle-orm";
+import { contacts, type Executor, newId } from "@wagate/db";
+import { sql } from "drizzle-orm";
 
 /** What traffic tells about a WhatsApp user (issue 12). */
 export interface SeenContact {
@@ -61,35 +61,69 @@ export async function noteContact(db: Executor, seen: SeenContact): Promise<void
     });
 }
 
-/** After a send: last seen outbound, and the recipient's LID on the message once known. */
-export async function noteOutbound(
+/** How often sends' `last_outbound_at` are written (one statement for all of them). */
+const OUTBOUND_FLUSH_MS = 30_000;
+
+interface OutboundBuffer {
+  pending: Map<string, { userId: string; mode: "live" | "test"; phone: string; at: Date }>;
+  timer: NodeJS.Timeout | undefined;
+}
+const buffers = new WeakMap<Executor, OutboundBuffer>();
+
+/**
+ * After a send: the recipient's `last_outbound_at`, buffered in memory and written for all
+ * recipients at once every `OUTBOUND_FLUSH_MS` (one multi-row upsert), so the send path
+ * keeps its statement budget. Best effort: a crash loses at most that window.
+ */
+export function noteOutbound(
   db: Executor,
-  row: { id: string; userId: string; mode: "live" | "test"; recipient: string },
+  row: { userId: string; mode: "live" | "test"; recipient: string },
   at: Date,
-): Promise<void> {
-  await noteContact(db, {
+  warn: (error: unknown) => void = () => {},
+): void {
+  if (row.recipient.includes("@")) return; // a group
+  let buffer = buffers.get(db);
+  if (!buffer) {
+    buffer = { pending: new Map(), timer: undefined };
+    buffers.set(db, buffer);
+  }
+  buffer.pending.set(`${row.userId}|${row.mode}|${row.recipient}`, {
     userId: row.userId,
     mode: row.mode,
     phone: row.recipient,
-    lid: null,
-    direction: "outbound",
     at,
   });
-  const [known] = await db
-    .select({ lid: contacts.lid })
-    .from(contacts)
-    .where(
-      and(
-        eq(contacts.userId, row.userId),
-        eq(contacts.mode, row.mode),
-        eq(contacts.phone, row.recipient),
-      ),
-    )
-    .limit(1);
-  if (known?.lid) {
-    await db
-      .update(messages)
-      .set({ recipientLid: known.lid })
-      .where(and(eq(messages.id, row.id), isNull(messages.recipientLid)));
+  if (!buffer.timer) {
+    const active = buffer;
+    active.timer = setTimeout(() => {
+      active.timer = undefined;
+      void flushOutbound(db, active).catch(warn);
+    }, OUTBOUND_FLUSH_MS);
+    active.timer.unref();
   }
+}
+
+async function flushOutbound(db: Executor, buffer: OutboundBuffer): Promise<void> {
+  const batch = [...buffer.pending.values()];
+  buffer.pending.clear();
+  if (batch.length === 0) return;
+  await db
+    .insert(contacts)
+    .values(
+      batch.map((c) => ({
+        id: newId("contact", c.at.getTime()),
+        userId: c.userId,
+        mode: c.mode,
+        phone: c.phone,
+        lastOutboundAt: c.at,
+      })),
+    )
+    .onConflictDoUpdate({
+      target: [contacts.userId, contacts.mode, contacts.phone],
+      targetWhere: sql`phone is not null`,
+      set: {
+        lastOutboundAt: sql`greatest(${contacts.lastOutboundAt}, excluded.last_outbound_at)`,
+        updatedAt: sql`now()`,
+      },
+    });
 }

@@ -24,10 +24,8 @@ export async function dispatchSend(
   contactsDb?: { db: Executor; now: () => Date; warn: (error: unknown) => void },
 ): Promise<SendResult> {
   const result = await sendByType(driver, row, limits);
-  if (contactsDb) {
-    // Off the send path: the `sent` record must not wait for it.
-    void noteOutbound(contactsDb.db, row, contactsDb.now()).catch(contactsDb.warn);
-  }
+  // Buffered and written in bulk: the send path keeps its statement budget.
+  if (contactsDb) noteOutbound(contactsDb.db, row, contactsDb.now(), contactsDb.warn);
   return result;
 }
 

@@ -131,11 +131,78 @@ export async function checkNumbers(
     for (const row of await storeChecks(deps, account, numbers)) {
       byPhone.set(row.phone, { row, cached: false });
     }
+    forgetFacts(deps, account);
   }
   return phones.map((p) => {
     const found = byPhone.get(p)!;
     return toCheckWire(found.row, found.cached);
   });
+}
+
+/** How long a replica keeps an account's recipient facts before reading them again. */
+const FACTS_TTL_MS = 10_000;
+/** Most rows read per account (numbers found not on WhatsApp first, then known LIDs). */
+const FACTS_MAX_ROWS = 50_000;
+
+interface AccountFacts {
+  at: number;
+  notOnWhatsapp: Set<string>;
+  lids: Map<string, string>;
+}
+const factsCache = new WeakMap<AppDeps["db"], Map<string, Promise<AccountFacts>>>();
+
+/** Drops this replica's cached facts of an account (after a check stored new answers). */
+function forgetFacts(deps: AppDeps, account: Account) {
+  factsCache.get(deps.db)?.delete(`${account.userId}|${account.mode}`);
+}
+
+/**
+ * What this replica knows of an account's recipients, read at most every 10 s with one
+ * query (not one per send: the accept path keeps its cost): numbers a fresh check found not
+ * on WhatsApp, and known LIDs by phone.
+ */
+function accountFacts(deps: AppDeps, account: Account): Promise<AccountFacts> {
+  let byAccount = factsCache.get(deps.db);
+  if (!byAccount) {
+    byAccount = new Map();
+    factsCache.set(deps.db, byAccount);
+  }
+  const key = `${account.userId}|${account.mode}`;
+  const cached = byAccount.get(key);
+  const now = Date.now();
+  if (cached) {
+    const settled = cached.then((f) => (now - f.at < FACTS_TTL_MS ? f : null));
+    return settled.then((f) => f ?? reload());
+  }
+  return reload();
+
+  function reload(): Promise<AccountFacts> {
+    const load = (async () => {
+      const rows = await deps.db
+        .select({ phone: contacts.phone, lid: contacts.lid, on: contacts.onWhatsapp })
+        .from(contacts)
+        .where(
+          and(
+            eq(contacts.userId, account.userId),
+            eq(contacts.mode, account.mode),
+            isNotNull(contacts.phone),
+            sql`((${contacts.onWhatsapp} = false and ${contacts.checkedAt} > ${freshSince(deps).toISOString()}::timestamptz) or ${contacts.lid} is not null)`,
+          ),
+        )
+        .orderBy(sql`${contacts.onWhatsapp} nulls last`)
+        .limit(FACTS_MAX_ROWS);
+      const facts: AccountFacts = { at: Date.now(), notOnWhatsapp: new Set(), lids: new Map() };
+      for (const row of rows) {
+        if (!row.phone) continue;
+        if (row.on === false) facts.notOnWhatsapp.add(row.phone);
+        if (row.lid) facts.lids.set(row.phone, row.lid);
+      }
+      return facts;
+    })();
+    byAccount!.set(key, load);
+    load.catch(() => byAccount!.delete(key));
+    return load;
+  }
 }
 
 /**
@@ -146,20 +213,12 @@ export async function recipientFacts(deps: AppDeps, account: Account, to: string
   if (isGroupJid(to)) return { lid: null, notOnWhatsapp: false };
   const normalized = normalizePhone(to);
   if (!normalized.ok) return { lid: null, notOnWhatsapp: false };
-  const [row] = await deps.db
-    .select()
-    .from(contacts)
-    .where(
-      and(
-        eq(contacts.userId, account.userId),
-        eq(contacts.mode, account.mode),
-        eq(contacts.phone, normalized.e164),
-      ),
-    )
-    .limit(1);
-  const notOnWhatsapp =
-    row?.onWhatsapp === false && !!row.checkedAt && row.checkedAt > freshSince(deps);
-  return { lid: row?.lid ?? null, notOnWhatsapp, phone: normalized.e164 };
+  const facts = await accountFacts(deps, account);
+  return {
+    lid: facts.lids.get(normalized.e164) ?? null,
+    notOnWhatsapp: facts.notOnWhatsapp.has(normalized.e164),
+    phone: normalized.e164,
+  };
 }
 
 /** Refuses a send to a number a fresh check found not on WhatsApp (422 `not_on_whatsapp`). */
