@@ -6,7 +6,7 @@ import {
   sendJobOptions,
   sendJobSchema,
 } from "@wagate/contracts";
-import { type Executor, messages, whatsappSessions } from "@wagate/db";
+import { type Executor, messages, optOuts, whatsappSessions } from "@wagate/db";
 import type { Queue } from "bullmq";
 import { and, eq, getTableColumns, inArray, isNull, lte, or, type SQL, sql } from "drizzle-orm";
 import type { Redis } from "ioredis";
@@ -150,6 +150,11 @@ export interface ClaimedMessage {
   previousStatus: MessageStatus;
   /** When that earlier attempt began (null for a first claim). */
   previousSendingAt: Date | null;
+  /**
+   * The recipient is on the account's opt-out list (read in the claim itself, so the send
+   * path's consent check costs no statement of its own).
+   */
+  recipientOptedOut: boolean;
 }
 
 /**
@@ -195,6 +200,7 @@ export async function claimMessage(
       row: getTableColumns(messages),
       previousStatus: before.status,
       previousSendingAt: before.sendingAt,
+      recipientOptedOut: sql<boolean>`exists (select 1 from ${optOuts} where ${optOuts.userId} = ${messages.userId} and ${optOuts.phone} = ${messages.recipient})`,
     });
   return claimed ?? null;
 }

@@ -1,4 +1,4 @@
-import type { MessageRow } from "@wagate/core";
+import type { ClaimedMessage } from "@wagate/core";
 import { optOutRefusal } from "../consent/before-send.js";
 import type { WorkerContext } from "../context.js";
 import type { SendSession } from "./session.js";
@@ -16,9 +16,9 @@ export interface SendRefusal {
  * ends a refused message with `endUnsent` and completes the job.
  */
 export async function preSendCheck(
-  ctx: WorkerContext,
+  _ctx: WorkerContext,
   _session: SendSession,
-  row: MessageRow,
+  claimed: ClaimedMessage,
 ): Promise<SendRefusal | null> {
-  return optOutRefusal(ctx, row);
+  return optOutRefusal(claimed);
 }

@@ -63,7 +63,7 @@ export async function processSendJob(
     if (prior) return recordSent(ctx, session, claimed, prior.waMessageId, session.token);
   }
 
-  const refusal = await preSendCheck(ctx, session, claimed);
+  const refusal = await preSendCheck(ctx, session, intake.claimed);
   if (refusal) {
     await endClaimed(ctx, session, claimed, refusal);
     return `${refusal.to}:${refusal.code}`;
