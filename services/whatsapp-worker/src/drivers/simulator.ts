@@ -56,7 +56,8 @@ export interface SimulatorOptions {
 /**
  * Magic recipients (API.md): `...0000` is not on WhatsApp, `...0001` is sent but never
  * delivered, `...0002` fails once (transient) then succeeds.
- * A text starting with `echo ` makes the recipient reply with the rest of the text.
+ * A text starting with `echo ` makes the recipient reply with the rest of the text; a text
+ * `leave` to a simulated group makes its last non-admin member leave it.
  */
 export const SIM_MAGIC = { notOnWhatsApp: "0000", neverDelivered: "0001", failOnce: "0002" };
 
