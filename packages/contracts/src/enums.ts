@@ -107,6 +107,8 @@ export const WEBHOOK_EVENTS = [
   "message.revoked",
   "poll.vote",
   "call.received",
+  "group.participants",
+  "group.update",
 ] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
@@ -151,3 +153,7 @@ export type OptOutSource = (typeof OPT_OUT_SOURCES)[number];
  */
 export const BROADCAST_STATUSES = ["running", "paused", "completed", "cancelled"] as const;
 export type BroadcastStatus = (typeof BROADCAST_STATUSES)[number];
+
+/** What can happen to a group's participants (issue 12): API actions and `group.participants`. */
+export const GROUP_PARTICIPANT_ACTIONS = ["add", "remove", "promote", "demote"] as const;
+export type GroupParticipantAction = (typeof GROUP_PARTICIPANT_ACTIONS)[number];

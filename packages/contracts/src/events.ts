@@ -210,6 +210,41 @@ export const callEventSchema = z.object({
 });
 export type CallEvent = z.infer<typeof callEventSchema>;
 
+/** A person in a group event: phone (E.164) and LID, either null when unknown. */
+export const groupPersonSchema = z.object({
+  phone: z.string().nullable(),
+  lid: z.string().nullable(),
+});
+
+/**
+ * `group.participants` data: people added (`add`, also joins by invite), removed (`remove`,
+ * also leaves), made admin (`promote`) or no longer admin (`demote`) in a group of the
+ * session; `by` who did it when known (null: WhatsApp did not say, or they left themselves).
+ */
+export const groupParticipantsEventSchema = z.object({
+  session: z.string().nullable(),
+  group_id: z.string(),
+  action: z.enum(["add", "remove", "promote", "demote"]),
+  participants: z.array(groupPersonSchema),
+  by: groupPersonSchema.nullable(),
+  at: z.string(),
+});
+export type GroupParticipantsEvent = z.infer<typeof groupParticipantsEventSchema>;
+
+/**
+ * `group.update` data: a group's `subject`, `description`, `picture` or `settings`
+ * (announce/restrict) changed; `value` the new subject or description (null otherwise).
+ */
+export const groupUpdateEventSchema = z.object({
+  session: z.string().nullable(),
+  group_id: z.string(),
+  field: z.enum(["subject", "description", "picture", "settings"]),
+  value: z.string().nullable(),
+  by: groupPersonSchema.nullable(),
+  at: z.string(),
+});
+export type GroupUpdateEvent = z.infer<typeof groupUpdateEventSchema>;
+
 /** Webhook payload, `{type, timestamp, data}` (Standard Webhooks). */
 export const webhookPayloadSchema = z.discriminatedUnion("type", [
   z.object({
@@ -252,6 +287,16 @@ export const webhookPayloadSchema = z.discriminatedUnion("type", [
     data: pollVoteEventSchema,
   }),
   z.object({ type: z.literal("call.received"), timestamp: z.string(), data: callEventSchema }),
+  z.object({
+    type: z.literal("group.participants"),
+    timestamp: z.string(),
+    data: groupParticipantsEventSchema,
+  }),
+  z.object({
+    type: z.literal("group.update"),
+    timestamp: z.string(),
+    data: groupUpdateEventSchema,
+  }),
   z.object({
     type: z.literal("webhook.test"),
     timestamp: z.string(),

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { GROUP_PARTICIPANT_ACTIONS } from "./enums.js";
 import type { SessionWire } from "./events.js";
 
 /** Messages on the Redis pub/sub channels of `redis-keys.ts`. */
@@ -53,6 +54,27 @@ export const driverOpSchema = z.discriminatedUnion("op", [
     chat: z.string(),
     state: z.enum(["typing", "recording", "paused"]),
   }),
+  // Groups (issue 12): `group` is a group id (`…@g.us`), phones are E.164.
+  z.object({ op: z.literal("group_list") }),
+  z.object({
+    op: z.literal("group_create"),
+    subject: z.string(),
+    participants: z.array(z.string()).max(256),
+  }),
+  z.object({ op: z.literal("group_get"), group: z.string() }),
+  z.object({
+    op: z.literal("group_participants"),
+    group: z.string(),
+    action: z.enum(GROUP_PARTICIPANT_ACTIONS),
+    phones: z.array(z.string()).min(1).max(256),
+  }),
+  z.object({
+    op: z.literal("group_update"),
+    group: z.string(),
+    subject: z.string().optional(),
+    description: z.string().optional(),
+  }),
+  z.object({ op: z.literal("group_leave"), group: z.string() }),
 ]);
 export type DriverOp = z.infer<typeof driverOpSchema>;
 export const driverOpCommandSchema = z.object({
@@ -69,14 +91,39 @@ export interface NumberCheck {
   waId: string | null;
   lid: string | null;
 }
+/** A group member as a driver reports it: phone (E.164) and LID when known. */
+export interface GroupMember {
+  phone: string | null;
+  lid: string | null;
+  isAdmin: boolean;
+  isSuperAdmin: boolean;
+}
+/** A WhatsApp group as a driver reports it (`inviteCode` null when not asked or not admin). */
+export interface GroupInfo {
+  id: string;
+  subject: string;
+  description: string | null;
+  /** The creator (E.164) when known. */
+  owner: string | null;
+  participants: GroupMember[];
+  inviteCode: string | null;
+  /** ISO time of creation when known. */
+  createdAt: string | null;
+}
 /**
  * The owner's answer to a `DriverOpCommand`: `result` is `{numbers: NumberCheck[]}` for
- * `check_numbers`, `{}` otherwise. `reason`: `unsupported` (the driver cannot),
- * `not_ready` (the session is not connected), `failed` (WhatsApp refused or timed out).
+ * `check_numbers`, `{groups}` for `group_list`, `{group}` for the other group ops except
+ * `group_leave`, `{}` otherwise. `reason`: `unsupported` (the driver cannot), `not_ready`
+ * (the session is not connected), `not_found` (no such group on this session), `failed`
+ * (WhatsApp refused or timed out).
  */
 export type DriverOpReply =
-  | { ok: true; result: { numbers?: NumberCheck[] } }
-  | { ok: false; reason: "unsupported" | "not_ready" | "failed"; message: string };
+  | { ok: true; result: { numbers?: NumberCheck[]; groups?: GroupInfo[]; group?: GroupInfo } }
+  | {
+      ok: false;
+      reason: "unsupported" | "not_ready" | "not_found" | "failed";
+      message: string;
+    };
 
 /** Every message on `sessionCommandChannel`. */
 export const sessionChannelCommandSchema = z.union([

@@ -171,6 +171,11 @@ export type EmitEventInput = {
     }
   | { type: "poll.vote"; data: Extract<WebhookPayload, { type: "poll.vote" }>["data"] }
   | { type: "call.received"; data: Extract<WebhookPayload, { type: "call.received" }>["data"] }
+  | {
+      type: "group.participants";
+      data: Extract<WebhookPayload, { type: "group.participants" }>["data"];
+    }
+  | { type: "group.update"; data: Extract<WebhookPayload, { type: "group.update" }>["data"] }
 );
 
 interface AccountWebhooks {

@@ -9,6 +9,7 @@ import { authRouter } from "./auth/index.js";
 import { broadcastsRouter } from "./broadcasts/index.js";
 import { chatsRouter } from "./chats/index.js";
 import { contactsRouter } from "./contacts/index.js";
+import { groupsRouter } from "./groups/index.js";
 import { messagesRouter } from "./messages/index.js";
 import { optOutsRouter } from "./opt-outs/index.js";
 import { pairingLinksRouter, pairingRouter } from "./pairing/index.js";
@@ -39,6 +40,7 @@ export function mountRoutes(app: OpenAPIHono<AppEnv>): void {
   app.route("/api/v1/messages", messagesRouter());
   app.route("/api/v1/contacts", contactsRouter());
   app.route("/api/v1/chats", chatsRouter());
+  app.route("/api/v1/groups", groupsRouter());
   app.route("/api/v1/phone-prefixes", phonePrefixesRouter());
   app.route("/api/v1/opt-outs", optOutsRouter());
   app.route("/api/v1/broadcasts", broadcastsRouter());

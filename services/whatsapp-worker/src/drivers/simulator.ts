@@ -1,6 +1,14 @@
 import { createHash, randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
-import type { KeyMode } from "@wagate/contracts";
+import type { GroupInfo, GroupMember, GroupParticipantAction, KeyMode } from "@wagate/contracts";
+import {
+  simGroupChange,
+  simGroupCreate,
+  simGroupGet,
+  simGroupLeave,
+  simGroupList,
+  simGroupUpdate,
+} from "./sim-groups.js";
 import { type SimulatedNetwork, simulatedNetwork } from "./sim-network.js";
 import { memorySimulatorServers, type SimulatorServers } from "./sim-servers.js";
 import {
@@ -48,7 +56,8 @@ export interface SimulatorOptions {
 /**
  * Magic recipients (API.md): `...0000` is not on WhatsApp, `...0001` is sent but never
  * delivered, `...0002` fails once (transient) then succeeds.
- * A text starting with `echo ` makes the recipient reply with the rest of the text.
+ * A text starting with `echo ` makes the recipient reply with the rest of the text; a text
+ * `leave` to a simulated group makes its last non-admin member leave it.
  */
 export const SIM_MAGIC = { notOnWhatsApp: "0000", neverDelivered: "0001", failOnce: "0002" };
 
@@ -279,6 +288,101 @@ export class SimulatorDriver extends EventEmitter<DriverEvents> implements Whats
     );
   }
 
+  // Groups (issue 12): kept in this process's memory per session (`sim-groups.ts`).
+  // WhatsApp tells every member about a change, us included: each change made here is
+  // followed by its `group_participants` / `group_update` event after `replyDelayMs`.
+
+  private member(phone: string): GroupMember {
+    return { phone, lid: simulatedLid(phone), isAdmin: false, isSuperAdmin: false };
+  }
+
+  private get me() {
+    return { phone: this.phoneNumber, lid: simulatedLid(this.phoneNumber) };
+  }
+
+  async listGroups(): Promise<GroupInfo[]> {
+    this.requireReady();
+    return simGroupList(this.opts.sessionId);
+  }
+
+  /** Phones ending in `0000` (not on WhatsApp) are left out, as WhatsApp does. */
+  async createGroup(subject: string, participants: string[]): Promise<GroupInfo> {
+    this.requireReady();
+    const members = [...new Set(participants)]
+      .filter((p) => !p.endsWith(SIM_MAGIC.notOnWhatsApp) && p !== this.phoneNumber)
+      .map((p) => this.member(p));
+    return simGroupCreate(
+      this.opts.sessionId,
+      { ...this.member(this.phoneNumber) },
+      subject,
+      members,
+      this.now(),
+    );
+  }
+
+  async getGroup(group: string): Promise<GroupInfo> {
+    this.requireReady();
+    return simGroupGet(this.opts.sessionId, group);
+  }
+
+  async changeGroupParticipants(
+    group: string,
+    action: GroupParticipantAction,
+    phones: string[],
+  ): Promise<GroupInfo> {
+    this.requireReady();
+    const members = phones
+      .filter((p) => !(action === "add" && p.endsWith(SIM_MAGIC.notOnWhatsApp)))
+      .map((p) => this.member(p));
+    const { group: info, changed } = simGroupChange(this.opts.sessionId, group, action, members);
+    if (changed.length) this.announceParticipants(group, action, changed, this.me);
+    return info;
+  }
+
+  async updateGroup(
+    group: string,
+    change: { subject?: string; description?: string },
+  ): Promise<GroupInfo> {
+    this.requireReady();
+    const info = simGroupUpdate(this.opts.sessionId, group, change);
+    for (const field of ["subject", "description"] as const) {
+      const value = change[field];
+      if (value === undefined) continue;
+      this.later(this.opts.replyDelayMs, () =>
+        this.emit("group_update", {
+          group,
+          field,
+          value: value || null,
+          by: this.me,
+          at: this.now(),
+        }),
+      );
+    }
+    return info;
+  }
+
+  async leaveGroup(group: string): Promise<void> {
+    this.requireReady();
+    simGroupLeave(this.opts.sessionId, group);
+  }
+
+  private announceParticipants(
+    group: string,
+    action: GroupParticipantAction,
+    members: GroupMember[],
+    by: { phone: string | null; lid: string | null } | null,
+  ): void {
+    this.later(this.opts.replyDelayMs, () =>
+      this.emit("group_participants", {
+        group,
+        action,
+        participants: members.map((m) => ({ phone: m.phone, lid: m.lid })),
+        by,
+        at: this.now(),
+      }),
+    );
+  }
+
   private async send(
     to: string,
     reference: string,
@@ -346,6 +450,10 @@ export class SimulatorDriver extends EventEmitter<DriverEvents> implements Whats
         }),
       );
     }
+    if (text?.trim() === "leave" && to.endsWith("@g.us")) {
+      // The group's last member who is not an admin leaves it.
+      this.memberLeaves(to);
+    }
     if (text?.startsWith("echo ") && !to.endsWith("@g.us")) {
       const reply = text.slice(5);
       this.later(this.opts.replyDelayMs, () =>
@@ -361,6 +469,20 @@ export class SimulatorDriver extends EventEmitter<DriverEvents> implements Whats
       );
     }
     return { waMessageId };
+  }
+
+  private memberLeaves(group: string): void {
+    let leaving: GroupMember | undefined;
+    try {
+      leaving = simGroupGet(this.opts.sessionId, group)
+        .participants.filter((p) => !p.isAdmin)
+        .at(-1);
+    } catch {
+      return; // not a group of this session
+    }
+    if (!leaving) return;
+    const { changed } = simGroupChange(this.opts.sessionId, group, "remove", [leaving]);
+    if (changed.length) this.announceParticipants(group, "remove", changed, null);
   }
 
   private later(ms: number, fn: () => void): void {

@@ -1,5 +1,12 @@
 import type { EventEmitter } from "node:events";
-import type { Driver, KeyMode, MessageType, SendErrorCode } from "@wagate/contracts";
+import type {
+  Driver,
+  GroupInfo,
+  GroupParticipantAction,
+  KeyMode,
+  MessageType,
+  SendErrorCode,
+} from "@wagate/contracts";
 
 /** Delivery state reported by WhatsApp for a message we sent. */
 export type AckStatus = "failed" | "pending" | "sent" | "delivered" | "read";
@@ -79,6 +86,38 @@ export interface InboundCall {
   at: Date;
 }
 
+/** Someone in a group event: phone (E.164) and LID, either null when unknown. */
+export interface GroupPerson {
+  phone: string | null;
+  lid: string | null;
+}
+
+/** People added to, removed from, promoted or demoted in a group of this session. */
+export interface GroupParticipantsChange {
+  group: string;
+  action: GroupParticipantAction;
+  participants: GroupPerson[];
+  by: GroupPerson | null;
+  at: Date;
+}
+
+/** A group's subject, description, picture or settings changed. */
+export interface GroupChange {
+  group: string;
+  field: "subject" | "description" | "picture" | "settings";
+  value: string | null;
+  by: GroupPerson | null;
+  at: Date;
+}
+
+/** A group operation on a group this session is not in (or that does not exist). */
+export class GroupNotFoundError extends Error {
+  constructor(group: string) {
+    super(`group ${group} not found on this session`);
+    this.name = "GroupNotFoundError";
+  }
+}
+
 /** Events every driver emits (the names follow whatsapp-web.js where they exist). */
 export interface DriverEvents {
   qr: [qr: string];
@@ -93,6 +132,8 @@ export interface DriverEvents {
   reaction: [reaction: InboundReaction];
   poll_vote: [vote: InboundPollVote];
   call: [call: InboundCall];
+  group_participants: [change: GroupParticipantsChange];
+  group_update: [change: GroupChange];
 }
 
 export interface SendTextInput {
@@ -280,6 +321,24 @@ export interface WhatsAppDriver extends EventEmitter<DriverEvents> {
   setPresence?(chat: string, state: "typing" | "recording" | "paused"): Promise<void>;
   /** Whether each phone (E.164) has WhatsApp, with its id and LID when known. */
   checkNumbers?(phones: string[]): Promise<NumberLookup[]>;
+  // Groups (issue 12). `group` is a `…@g.us` id, phones E.164. An unknown group (or one
+  // this session is not in) throws `GroupNotFoundError`.
+  /** The session's groups (`inviteCode` null: not fetched for a list). */
+  listGroups?(): Promise<GroupInfo[]>;
+  createGroup?(subject: string, participants: string[]): Promise<GroupInfo>;
+  /** One group with its invite code (null when this session is not an admin). */
+  getGroup?(group: string): Promise<GroupInfo>;
+  /** Adds, removes, promotes or demotes participants; answers the group afterwards. */
+  changeGroupParticipants?(
+    group: string,
+    action: GroupParticipantAction,
+    phones: string[],
+  ): Promise<GroupInfo>;
+  updateGroup?(
+    group: string,
+    change: { subject?: string; description?: string },
+  ): Promise<GroupInfo>;
+  leaveGroup?(group: string): Promise<void>;
 }
 
 export interface DriverSession {

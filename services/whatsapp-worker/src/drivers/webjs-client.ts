@@ -93,6 +93,39 @@ export interface WebjsClient extends EventEmitter {
     showNotification?: boolean,
     intervalMs?: number,
   ): Promise<string>;
+  /**
+   * Groups (issue 12): the library answers `{gid, participants}` or, on failure, a string.
+   * Optional so test stand-ins need not have it.
+   */
+  createGroup?(title: string, participants: string[]): Promise<WebjsCreateGroupResult | string>;
+}
+
+/** whatsapp-web.js `createGroup` answer. */
+export interface WebjsCreateGroupResult {
+  title?: string;
+  gid: WebjsMessageId;
+  participants?: Record<string, { statusCode?: number; message?: string }>;
+}
+
+/** A participant of a whatsapp-web.js `GroupChat`. */
+export interface WebjsGroupParticipant {
+  id: WebjsMessageId;
+  isAdmin?: boolean;
+  isSuperAdmin?: boolean;
+}
+
+/** whatsapp-web.js `GroupNotification` (events `group_join`, `group_leave`, `group_admin_changed`, `group_update`). */
+export interface WebjsGroupNotification {
+  chatId: string;
+  /** `add`, `invite`, `remove`, `leave`, `promote`, `demote`, `subject`, `description`, `picture`, `announce`, `restrict`, … */
+  type: string;
+  /** The new subject/description for those updates. */
+  body?: string;
+  author?: string | undefined;
+  recipientIds?: string[];
+  /** Unix seconds. */
+  timestamp: number;
+  id?: { fromMe?: boolean } | undefined;
 }
 
 /** The part of a whatsapp-web.js chat the driver reads. */
@@ -102,6 +135,20 @@ export interface WebjsChat {
   /** Unix seconds of the last message. */
   timestamp?: number;
   fetchMessages(options: { limit: number; fromMe?: boolean }): Promise<WebjsMessage[]>;
+  // whatsapp-web.js `GroupChat` (when `isGroup`).
+  name?: string;
+  description?: string;
+  owner?: WebjsMessageId | undefined;
+  createdAt?: Date | undefined;
+  participants?: WebjsGroupParticipant[];
+  addParticipants?(ids: string[]): Promise<unknown>;
+  removeParticipants?(ids: string[]): Promise<unknown>;
+  promoteParticipants?(ids: string[]): Promise<unknown>;
+  demoteParticipants?(ids: string[]): Promise<unknown>;
+  setSubject?(subject: string): Promise<boolean>;
+  setDescription?(description: string): Promise<boolean>;
+  getInviteCode?(): Promise<string>;
+  leave?(): Promise<unknown>;
   sendStateTyping?(): Promise<unknown>;
   sendStateRecording?(): Promise<unknown>;
   clearState?(): Promise<unknown>;

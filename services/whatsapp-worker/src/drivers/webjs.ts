@@ -1,6 +1,6 @@
 import { EventEmitter } from "node:events";
 import path from "node:path";
-import type { KeyMode, MessageType } from "@wagate/contracts";
+import type { GroupInfo, GroupParticipantAction, KeyMode, MessageType } from "@wagate/contracts";
 import { browserMemoryBytes, reapBrowser } from "./browser-processes.js";
 import {
   ackFromWebjs,
@@ -31,11 +31,22 @@ import {
   type WebjsClient,
   type WebjsClientFactory,
   type WebjsContentFactory,
+  type WebjsGroupNotification,
   type WebjsMediaFactory,
   type WebjsMessage,
   type WebjsPollVote,
   type WebjsReaction,
 } from "./webjs-client.js";
+import {
+  groupEventOf,
+  type WebjsGroupContext,
+  webjsChangeParticipants,
+  webjsCreateGroup,
+  webjsGetGroup,
+  webjsLeaveGroup,
+  webjsListGroups,
+  webjsUpdateGroup,
+} from "./webjs-groups.js";
 
 export interface WebjsDriverOptions {
   sessionId: string;
@@ -268,6 +279,18 @@ export class WebjsDriver extends EventEmitter<DriverEvents> implements WhatsAppD
         }),
       );
     });
+    // Groups (issue 12): joins/leaves/admin changes and subject/description/settings updates.
+    for (const event of ["group_join", "group_leave", "group_admin_changed", "group_update"]) {
+      client.on(event, (notification: WebjsGroupNotification) => {
+        void groupEventOf(client, notification)
+          .then((mapped) => {
+            if (!mapped) return;
+            if (mapped.kind === "group_participants") this.emit(mapped.kind, mapped.change);
+            else this.emit(mapped.kind, mapped.change);
+          })
+          .catch(() => {});
+      });
+    }
     client.on("disconnected", (reason: string) => {
       this.ready = false;
       this.waitingForScan = false;
@@ -556,6 +579,46 @@ export class WebjsDriver extends EventEmitter<DriverEvents> implements WhatsAppD
     } catch (error) {
       throw classifySendError(error);
     }
+  }
+
+  // Groups (issue 12): see webjs-groups.ts for the library calls.
+  private groups(): WebjsGroupContext {
+    return {
+      client: this.readyClient(),
+      timeoutMs: this.options.sendTimeoutMs,
+      classify: classifySendError,
+    };
+  }
+
+  async listGroups(): Promise<GroupInfo[]> {
+    return webjsListGroups(this.groups());
+  }
+
+  async createGroup(subject: string, participants: string[]): Promise<GroupInfo> {
+    return webjsCreateGroup(this.groups(), subject, participants);
+  }
+
+  async getGroup(group: string): Promise<GroupInfo> {
+    return webjsGetGroup(this.groups(), group);
+  }
+
+  async changeGroupParticipants(
+    group: string,
+    action: GroupParticipantAction,
+    phones: string[],
+  ): Promise<GroupInfo> {
+    return webjsChangeParticipants(this.groups(), group, action, phones);
+  }
+
+  async updateGroup(
+    group: string,
+    change: { subject?: string; description?: string },
+  ): Promise<GroupInfo> {
+    return webjsUpdateGroup(this.groups(), group, change);
+  }
+
+  async leaveGroup(group: string): Promise<void> {
+    return webjsLeaveGroup(this.groups(), group);
   }
 
   /** `getNumberId` per phone, then `getContactLidAndPhone` for those on WhatsApp. */

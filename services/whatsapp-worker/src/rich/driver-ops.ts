@@ -1,6 +1,6 @@
 import { type DriverOpCommand, type DriverOpReply, sessionReplyChannel } from "@wagate/contracts";
 import type { WorkerContext } from "../context.js";
-import { SendError, type WhatsAppDriver } from "../drivers/types.js";
+import { GroupNotFoundError, SendError, type WhatsAppDriver } from "../drivers/types.js";
 
 /** Bound on one operation: the API waits `DRIVER_OP_WAIT_MS` (15 s) in all. */
 const OP_TIMEOUT_MS = 12_000;
@@ -14,6 +14,16 @@ const within = <T>(promise: Promise<T>, ms: number): Promise<T> => {
     }),
   ]).finally(() => clearTimeout(timer));
 };
+
+/** The driver method behind each group operation. */
+const GROUP_METHODS = {
+  group_list: "listGroups",
+  group_create: "createGroup",
+  group_get: "getGroup",
+  group_participants: "changeGroupParticipants",
+  group_update: "updateGroup",
+  group_leave: "leaveGroup",
+} as const;
 
 /** Runs one driver operation; the outcome as the reply the API reads. */
 export async function runDriverOp(
@@ -29,7 +39,9 @@ export async function runDriverOp(
         ? driver.markRead
         : request.op === "presence"
           ? driver.setPresence
-          : driver[request.op];
+          : request.op.startsWith("group_")
+            ? driver[GROUP_METHODS[request.op as keyof typeof GROUP_METHODS]]
+            : driver[request.op as "react" | "edit" | "revoke"];
   if (!method) {
     return {
       ok: false,
@@ -59,9 +71,52 @@ export async function runDriverOp(
           ok: true,
           result: { numbers: await within(driver.checkNumbers!(request.phones), OP_TIMEOUT_MS) },
         };
+      case "group_list":
+        return { ok: true, result: { groups: await within(driver.listGroups!(), OP_TIMEOUT_MS) } };
+      case "group_create":
+        return {
+          ok: true,
+          result: {
+            group: await within(
+              driver.createGroup!(request.subject, request.participants),
+              OP_TIMEOUT_MS,
+            ),
+          },
+        };
+      case "group_get":
+        return {
+          ok: true,
+          result: { group: await within(driver.getGroup!(request.group), OP_TIMEOUT_MS) },
+        };
+      case "group_participants":
+        return {
+          ok: true,
+          result: {
+            group: await within(
+              driver.changeGroupParticipants!(request.group, request.action, request.phones),
+              OP_TIMEOUT_MS,
+            ),
+          },
+        };
+      case "group_update": {
+        const change = {
+          ...(request.subject !== undefined ? { subject: request.subject } : {}),
+          ...(request.description !== undefined ? { description: request.description } : {}),
+        };
+        return {
+          ok: true,
+          result: {
+            group: await within(driver.updateGroup!(request.group, change), OP_TIMEOUT_MS),
+          },
+        };
+      }
+      case "group_leave":
+        await within(driver.leaveGroup!(request.group), OP_TIMEOUT_MS);
+        return { ok: true, result: {} };
     }
   } catch (error) {
     const message = (error instanceof Error ? error.message : String(error)).slice(0, 300);
+    if (error instanceof GroupNotFoundError) return { ok: false, reason: "not_found", message };
     if (error instanceof SendError && error.code === "session_not_ready") {
       return { ok: false, reason: "not_ready", message };
     }

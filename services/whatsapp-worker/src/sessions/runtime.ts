@@ -9,6 +9,7 @@ import { type DriverEvent, EventInbox } from "../events/inbox.js";
 import { untilDatabaseAnswers } from "../events/retry.js";
 import { handleCall } from "../rich/calls.js";
 import { handleRichEvent } from "../rich/events.js";
+import { handleGroupParticipants, handleGroupUpdate } from "../rich/groups.js";
 import { resolvePacing, SessionPacer } from "../send/pacing.js";
 import { runSendJob, type SendSession } from "../send/processor.js";
 import { publishQr, publishSessionStatus } from "./publish.js";
@@ -272,6 +273,22 @@ export class SessionRuntime {
       if (!this.stopped) {
         void handleCall(this.ctx, session, driver, call).catch((err) =>
           this.ctx.logger.warn({ err, sessionId: this.sessionId }, "call not handled"),
+        );
+      }
+    });
+    driver.on("group_participants", (change) => {
+      const session = { ...this.row, sessionId: this.sessionId, phoneNumber: this.phoneNumber };
+      if (!this.stopped) {
+        void handleGroupParticipants(this.ctx, session, change).catch((err) =>
+          this.ctx.logger.warn({ err, sessionId: this.sessionId }, "group change not announced"),
+        );
+      }
+    });
+    driver.on("group_update", (change) => {
+      const session = { ...this.row, sessionId: this.sessionId, phoneNumber: this.phoneNumber };
+      if (!this.stopped) {
+        void handleGroupUpdate(this.ctx, session, change).catch((err) =>
+          this.ctx.logger.warn({ err, sessionId: this.sessionId }, "group update not announced"),
         );
       }
     });

@@ -1,6 +1,6 @@
 import type { DriverOp, DriverOpReply } from "@wagate/contracts";
 import type { AppDeps } from "../../lib/context.js";
-import { conflict } from "../../lib/errors.js";
+import { conflict, notFound } from "../../lib/errors.js";
 import { askSessionOwner, ownerUnavailable } from "./ask-owner.js";
 import type { SessionRow } from "./find.js";
 
@@ -12,7 +12,7 @@ export const DRIVER_OP_WAIT_MS = 15_000;
  * edit, revoke, number checks), through `askSessionOwner` (`{action: "driver_op",
  * request}`, at most `waitMs`). Nobody answering → 503 (`Retry-After: 5`); the
  * session not connected → 409 `details.reason: session_not_ready`; a driver that cannot →
- * 409 `unsupported`; WhatsApp refusing → 409 `whatsapp_refused` with its message.
+ * 409 `unsupported`; a group the session is not in → 404; WhatsApp refusing → 409 `whatsapp_refused` with its message.
  */
 export async function runDriverOp(
   deps: AppDeps,
@@ -40,6 +40,7 @@ export async function runDriverOp(
   if (reply.reason === "not_ready") {
     throw conflict(`session "${session.name}" is not connected`, { reason: "session_not_ready" });
   }
+  if (reply.reason === "not_found") throw notFound("group");
   if (reply.reason === "unsupported") {
     throw conflict(reply.message, { reason: "unsupported", driver: session.driver });
   }
