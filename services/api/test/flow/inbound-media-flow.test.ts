@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { directoryMediaStore, type MediaStore, postgresMediaStore } from "@wagate/core";
 import { SIM_PHOTO_PNG } from "@wagate/whatsapp-worker";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { safeFilename } from "../../src/routes/messages/media.js";
 import { seedAccount, useTestApp } from "../harness.js";
 import { readBody } from "../security.js";
 import { eventually, type Stack, startStack } from "./stack.js";
@@ -143,5 +144,17 @@ describe("GET /messages/{id}/media without media", () => {
     expect((await readBody(res)).error.details).toEqual({ reason: "no_media" });
     const unknown = await api("GET", "/api/v1/messages/msg_nope/media");
     expect(unknown.status).toBe(404);
+  });
+});
+
+describe("safeFilename (Content-Disposition)", () => {
+  it("keeps a plain name, strips paths, quotes and non-ASCII, falls back to the id", () => {
+    expect(safeFilename("photo.png", "msg_1")).toBe("photo.png");
+    expect(safeFilename("../../etc/passwd", "msg_1")).toBe("passwd");
+    expect(safeFilename('a"b;c\\d.pdf', "msg_1")).toBe("d.pdf");
+    expect(safeFilename('x"y;z.pdf', "msg_1")).toBe("x_y_z.pdf");
+    expect(safeFilename("caf\u00e9\r\n.txt", "msg_1")).toBe("caf___.txt");
+    expect(safeFilename("..", "msg_1")).toBe("msg_1");
+    expect(safeFilename(null, "msg_1")).toBe("msg_1");
   });
 });
