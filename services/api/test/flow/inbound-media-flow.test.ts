@@ -45,12 +45,12 @@ async function inboundMediaAfter(text: string, type: string) {
         (h) =>
           h.payload.type === "message.received" &&
           h.payload.data.type === type &&
-          !seen.has(h.payload.data.id),
+          !seen.has(String(h.payload.data.id)),
       ),
     `a ${type} message.received`,
   );
-  seen.add(hook.payload.data.id);
-  const id = hook.payload.data.id as string;
+  const id = String(hook.payload.data.id);
+  seen.add(id);
   const settled = await eventually(async () => {
     const m = await readBody(await api("GET", `/api/v1/messages/${id}`));
     return m.media?.status && m.media.status !== "pending" ? m : null;
