@@ -66,6 +66,11 @@ export const messageWireSchema = z.object({
       mime_type: z.string().nullable(),
       filename: z.string().nullable(),
       size: z.number().int().nullable(),
+      /**
+       * Inbound media only: `pending` (being downloaded; `url` answers 404 `pending` until
+       * then), `stored` (served at `url`), `too_large` or `failed` (not stored, `url` null).
+       */
+      status: z.enum(["pending", "stored", "too_large", "failed"]).optional(),
     })
     .nullable(),
   reply_to: z.string().nullable(),

@@ -8,6 +8,7 @@ export * from "./launcher-env.js";
 export * from "./lifecycle.js";
 export * from "./live-events.js";
 export * from "./logger.js";
+export * from "./media-store.js";
 export * from "./message-lifecycle.js";
 export { statusesBefore } from "./message-status.js";
 export * from "./message-wire.js";

@@ -37,6 +37,7 @@ export function toMessageWire(row: MessageRow, session: MessageWireSession | nul
           mime_type: row.media.mimeType ?? null,
           filename: row.media.filename ?? null,
           size: row.media.size ?? null,
+          ...(row.media.status ? { status: row.media.status } : {}),
         }
       : null,
     reply_to: row.replyTo ?? null,

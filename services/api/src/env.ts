@@ -1,4 +1,4 @@
-import { baseEnvSchema, envBoolean, envPort, parseEnv } from "@wagate/core";
+import { baseEnvSchema, envBoolean, envPort, MEDIA_STORAGE_KINDS, parseEnv } from "@wagate/core";
 import { z } from "zod";
 import { passwordCostEnvSchema } from "./domain/auth/passwords.js";
 
@@ -34,6 +34,10 @@ export const apiEnvSchema = baseEnvSchema
     API_KEY_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
     METRICS_TOKEN: z.string().min(1).optional(),
     WEBHOOK_ALLOW_PRIVATE: envBoolean(false),
+    /** Where inbound media is stored (the worker's setting too): `postgres` or `dir`. */
+    MEDIA_STORAGE: z.enum(MEDIA_STORAGE_KINDS).default("postgres"),
+    /** The directory of `MEDIA_STORAGE=dir`. Default `.data/media`. */
+    MEDIA_STORAGE_DIR: z.string().min(1).default(".data/media"),
     ADMIN_EMAIL: z.string().email().optional(),
     /** First owner's password; at least 10 characters, like every admin password. */
     ADMIN_PASSWORD: z.string().min(10, "must be at least 10 characters").optional(),

@@ -1,7 +1,12 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { directoryMediaStore } from "@wagate/core";
 import { ensureApiLogPartitions, messages, type newId } from "@wagate/db";
 import { useTestEnv } from "@wagate/testkit";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { setPruneMediaStore } from "../src/jobs/prune-logs.js";
 import {
   daysAgo,
   idAt,
@@ -145,5 +150,39 @@ describe("prune-logs", () => {
     });
     const again = await scheduler.runJob("prune-logs");
     expect(again).toMatchObject({ result: "success", summary: { message_contents_cleared: 0 } });
+  });
+
+  it("deletes the stored media of inbound messages whose content it clears", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "wagate-prune-media-"));
+    const store = directoryMediaStore(dir);
+    setPruneMediaStore(store);
+    try {
+      const ids: string[] = [];
+      for (const status of ["stored", "too_large"] as const) {
+        const id = await insertMessage(env, {
+          userId,
+          direction: "inbound",
+          status: "received",
+          type: "image",
+          content: null,
+          createdAt: daysAgo(NOW, 92),
+        });
+        await env.db.db
+          .update(messages)
+          .set({ media: { url: null, mimeType: "image/png", filename: null, size: 3, status } })
+          .where(eq(messages.id, id));
+        ids.push(id);
+      }
+      await store.put(ids[0]!, Buffer.from("png"), { mimeType: "image/png", filename: null });
+      const outcome = await scheduler.runJob("prune-logs");
+      expect(outcome).toMatchObject({
+        result: "success",
+        summary: { message_contents_cleared: 2, stored_media_deleted: 1 },
+      });
+      expect(await store.get(ids[0]!)).toBeNull();
+    } finally {
+      setPruneMediaStore(undefined);
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,4 +1,4 @@
-import type { WebhookSubscriptions } from "@wagate/core";
+import type { MediaStore, WebhookSubscriptions } from "@wagate/core";
 import type { Database } from "@wagate/db";
 import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
@@ -35,6 +35,8 @@ export interface WorkerOptions {
   mediaMaxBytes: number;
   /** Allow media URLs on private addresses. Default false. */
   allowPrivateUrls: boolean;
+  /** Largest inbound media downloaded and stored, bytes (`INBOUND_MEDIA_MAX_BYTES`). Default 16 MiB. */
+  inboundMediaMaxBytes: number;
   /**
    * BullMQ lock of an in-flight send job and the stalled-job check period: a job of a crashed
    * worker goes back to the queue after about this long. Default 30000 / 15000 ms.
@@ -73,6 +75,7 @@ export const DEFAULT_WORKER_OPTIONS: Omit<WorkerOptions, "pacing" | "simulatorPa
   retryBaseMs: 2_000,
   mediaMaxBytes: 16 * 1024 * 1024,
   allowPrivateUrls: false,
+  inboundMediaMaxBytes: 16 * 1024 * 1024,
   jobLockMs: 30_000,
   stalledIntervalMs: 15_000,
   qrTtlMs: 60_000,
@@ -99,6 +102,8 @@ export interface WorkerContext {
   webhookSubscriptions: WebhookSubscriptions;
   /** Ack status updates of every session, one statement per short window. */
   ackBatch: AckBatch;
+  /** Where downloaded inbound media goes (`MEDIA_STORAGE`). */
+  mediaStore: MediaStore;
   metrics: WorkerMetrics;
   options: WorkerOptions;
   workerId: string;

@@ -1,4 +1,4 @@
-import { baseEnvSchema, envBoolean, envPort, parseEnv } from "@wagate/core";
+import { baseEnvSchema, envBoolean, envPort, MEDIA_STORAGE_KINDS, parseEnv } from "@wagate/core";
 import { z } from "zod";
 
 const ms = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
@@ -40,6 +40,16 @@ export const workerEnvSchema = baseEnvSchema
       .int()
       .min(1)
       .default(16 * 1024 * 1024),
+    /** Largest inbound media downloaded and stored, in bytes. Default 16 MiB. */
+    INBOUND_MEDIA_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(16 * 1024 * 1024),
+    /** Where inbound media is stored: `postgres` (table `stored_media`) or `dir`. */
+    MEDIA_STORAGE: z.enum(MEDIA_STORAGE_KINDS).default("postgres"),
+    /** The directory of `MEDIA_STORAGE=dir`. Default `.data/media`. */
+    MEDIA_STORAGE_DIR: z.string().min(1).default(".data/media"),
     WEBHOOK_ALLOW_PRIVATE: envBoolean(false),
     /** First automatic restart of a failed/disconnected session after this long. Default 10 s. */
     SESSION_RESTART_DELAY_MS: z.coerce.number().int().min(100).default(10_000),

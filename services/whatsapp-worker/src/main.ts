@@ -1,6 +1,7 @@
 import {
   closeServer,
   createLogger,
+  createMediaStore,
   createMetricsRegistry,
   createOpsRoutes,
   createRedis,
@@ -41,6 +42,7 @@ await runMain("worker", async () => {
     redisPrefix: env.REDIS_PREFIX,
     logger,
     registry,
+    mediaStore: createMediaStore(db, env),
     driverFactory: createDriverFactory({
       db,
       simProfile: env.SIM_PROFILE,
@@ -58,6 +60,7 @@ await runMain("worker", async () => {
       simulatorPacing: env.SIM_PROFILE === "fast" ? NO_PACING : pacing,
       sendMaxAttempts: env.SEND_MAX_ATTEMPTS,
       mediaMaxBytes: env.MEDIA_MAX_BYTES,
+      inboundMediaMaxBytes: env.INBOUND_MEDIA_MAX_BYTES,
       allowPrivateUrls: env.WEBHOOK_ALLOW_PRIVATE,
       reconnectDelayMs: env.SESSION_RESTART_DELAY_MS,
       restartMaxDelayMs: env.SESSION_RESTART_MAX_DELAY_MS,

@@ -1,6 +1,8 @@
 import {
   closeQueue,
+  createMediaStore,
   createWebhookQueue,
+  type MediaStore,
   startWebhookSubscriptionInvalidation,
   WebhookSubscriptions,
 } from "@wagate/core";
@@ -30,6 +32,8 @@ export interface WorkerDeps {
   driverFactory?: DriverFactory;
   options?: Partial<WorkerOptions>;
   workerId?: string;
+  /** Where inbound media is stored. Default: `createMediaStore(db)` (`MEDIA_STORAGE` env). */
+  mediaStore?: MediaStore;
 }
 
 /** A background consumer main.ts runs beside the session work (e.g. webhook deliveries). */
@@ -87,6 +91,7 @@ export function createWorker(deps: WorkerDeps): WhatsAppWorker {
     webhookQueue: createWebhookQueue(deps.redis, deps.redisPrefix),
     webhookSubscriptions: new WebhookSubscriptions(),
     ackBatch: new AckBatch(deps.db),
+    mediaStore: deps.mediaStore ?? createMediaStore(deps.db),
     metrics,
     options,
     workerId,

@@ -139,6 +139,11 @@ export type MessageMedia = {
   size: number | null;
   /** Inline base64 payload for `{base64}` sends; cleared by retention pruning. */
   base64?: string | null;
+  /**
+   * Inbound media only: where its download stands (`pending` until the worker stored it,
+   * `too_large` above `INBOUND_MEDIA_MAX_BYTES`, `failed` when it could not be downloaded).
+   */
+  status?: "pending" | "stored" | "too_large" | "failed";
 };
 
 /**

@@ -1,5 +1,5 @@
 import type { AdminRole, ApiKeyScope, KeyMode } from "@wagate/contracts";
-import type { Logger } from "@wagate/core";
+import type { Logger, MediaStore } from "@wagate/core";
 import type { Database } from "@wagate/db";
 import type { Redis } from "ioredis";
 import type postgres from "postgres";
@@ -32,6 +32,8 @@ export interface AppDeps {
    * them lazily over `redis`; tests pass their own to make enqueues fail.
    */
   queues?: QueueProvider;
+  /** Stored inbound media (`MEDIA_STORAGE`). Optional: made from `env` on first use. */
+  mediaStore?: MediaStore;
 }
 
 export interface AdminPrincipal {

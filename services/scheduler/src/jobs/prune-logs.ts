@@ -1,3 +1,4 @@
+import { createMediaStore, type MediaStore } from "@wagate/core";
 import { dropApiLogPartitionsBefore, ensureApiLogPartitions, idAtTime } from "@wagate/db";
 import { type SQL, sql } from "drizzle-orm";
 import { addDays, type JobContext, type JobDefinition } from "../context.js";
@@ -45,7 +46,16 @@ const UNFINISHED = sql`('scheduled', 'queued', 'sending')`;
  * one; losing the watermark costs one full walk. Messages still scheduled, queued or sending
  * keep their content, and the watermark stays before them so a later run clears them.
  */
-async function pruneMessageContent(ctx: JobContext, cutoff: Date): Promise<number> {
+/** The inbound media store (`MEDIA_STORAGE`), made on first use; tests may set their own. */
+let mediaStore: MediaStore | undefined;
+export function setPruneMediaStore(store: MediaStore | undefined): void {
+  mediaStore = store;
+}
+
+async function pruneMessageContent(
+  ctx: JobContext,
+  cutoff: Date,
+): Promise<{ cleared: number; media: number }> {
   const key = `${ctx.redisPrefix}:${CONTENT_WATERMARK}`;
   const saved = (await ctx.redis.get(key)) ?? "";
   const upper = idAtTime("message", cutoff);
@@ -54,15 +64,17 @@ async function pruneMessageContent(ctx: JobContext, cutoff: Date): Promise<numbe
   let watermark = saved;
   let heldBack = false;
   let total = 0;
+  let mediaDeleted = 0;
   for (;;) {
     const rows = await ctx.db.execute<{
+      media_ids: string[] | null;
       max_id: string | null;
       done_id: string | null;
       size: number;
       n: number;
     }>(sql`
       with batch as (
-        select id, status from messages
+        select id, status, media->>'status' as media_status from messages
          where id > ${after} and id < ${upper}
            and created_at < ${cutoff.toISOString()}::timestamptz
          order by id
@@ -75,9 +87,10 @@ async function pruneMessageContent(ctx: JobContext, cutoff: Date): Promise<numbe
          where m.id = b.id
            and b.status not in ${UNFINISHED}
            and (m.content is not null or m.media is not null)
-        returning m.id
+        returning m.id, b.media_status
       )
-      select (select max(id) from batch) as max_id,
+      select (select array_agg(id) from cleared where media_status = 'stored') as media_ids,
+             (select max(id) from batch) as max_id,
              (select max(b.id) from batch b, first_unfinished f
                where f.id is null or b.id < f.id) as done_id,
              (select count(*)::int from batch) as size,
@@ -85,6 +98,12 @@ async function pruneMessageContent(ctx: JobContext, cutoff: Date): Promise<numbe
     const row = rows[0];
     if (!row?.max_id) break;
     total += row.n;
+    // Inbound media stored for those messages goes with their content (issue 12).
+    for (const id of row.media_ids ?? []) {
+      mediaStore ??= createMediaStore(ctx.db);
+      await mediaStore.delete(id);
+      mediaDeleted += 1;
+    }
     if (!heldBack) {
       if (row.done_id) watermark = row.done_id;
       heldBack = row.done_id !== row.max_id;
@@ -93,7 +112,7 @@ async function pruneMessageContent(ctx: JobContext, cutoff: Date): Promise<numbe
     if (row.size < limit) break;
   }
   if (watermark !== saved) await ctx.redis.set(key, watermark);
-  return total;
+  return { cleared: total, media: mediaDeleted };
 }
 
 export const pruneLogs: JobDefinition = {
@@ -118,7 +137,7 @@ export const pruneLogs: JobDefinition = {
         sql`created_at < ${apiLogsCutoff.toISOString()}::timestamptz`,
       ),
     );
-    return {
+    const summary = {
       api_log_partitions_created: partitionsCreated,
       api_log_partitions_dropped: partitionsDropped,
       api_log_default_rows_deleted: defaultRows,
@@ -138,10 +157,15 @@ export const pruneLogs: JobDefinition = {
         "webhook_deliveries",
         addDays(now, -s.WEBHOOK_DELIVERIES_RETENTION_DAYS),
       ),
-      message_contents_cleared: await pruneMessageContent(
-        ctx,
-        addDays(now, -s.MESSAGE_CONTENT_RETENTION_DAYS),
-      ),
+    };
+    const contents = await pruneMessageContent(
+      ctx,
+      addDays(now, -s.MESSAGE_CONTENT_RETENTION_DAYS),
+    );
+    return {
+      ...summary,
+      message_contents_cleared: contents.cleared,
+      stored_media_deleted: contents.media,
     };
   },
 };

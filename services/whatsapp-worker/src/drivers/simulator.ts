@@ -12,8 +12,10 @@ import {
 import { type SimulatedNetwork, simulatedNetwork } from "./sim-network.js";
 import { memorySimulatorServers, type SimulatorServers } from "./sim-servers.js";
 import {
+  type DownloadedMedia,
   type DriverEvents,
   type FindSentInput,
+  MediaTooLargeError,
   type MessageRef,
   type NumberLookup,
   PairingCodeError,
@@ -60,6 +62,17 @@ export interface SimulatorOptions {
  * `leave` to a simulated group makes its last non-admin member leave it.
  */
 export const SIM_MAGIC = { notOnWhatsApp: "0000", neverDelivered: "0001", failOnce: "0002" };
+
+/**
+ * The photo the simulated recipient sends on `send me a photo`: a 1x1 PNG (exact bytes, so
+ * tests can compare what the media endpoint serves).
+ */
+export const SIM_PHOTO_PNG = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
+  "base64",
+);
+/** The announced size of the document sent on `send me a big file` (20 MiB, above the default cap). */
+export const SIM_BIG_FILE_BYTES = 20 * 1024 * 1024;
 
 /** The LID WhatsApp would give a phone on the simulator: 15 digits from its hash, `@lid`. */
 export function simulatedLid(phone: string): string {
@@ -454,6 +467,32 @@ export class SimulatorDriver extends EventEmitter<DriverEvents> implements Whats
       // The group's last member who is not an admin leaves it.
       this.memberLeaves(to);
     }
+    const mediaTrigger = text?.trim();
+    if (
+      (mediaTrigger === "send me a photo" || mediaTrigger === "send me a big file") &&
+      !to.endsWith("@g.us")
+    ) {
+      // The recipient answers with media: a PNG photo, or a 20 MiB document (never built
+      // unless a caller's cap allows it).
+      const photo = mediaTrigger === "send me a photo";
+      const waMessageId = `sim_in_${randomBytes(10).toString("hex")}`;
+      const media = photo
+        ? { mimeType: "image/png", filename: "photo.png", size: SIM_PHOTO_PNG.length }
+        : { mimeType: "application/pdf", filename: "big file.pdf", size: SIM_BIG_FILE_BYTES };
+      this.media.set(waMessageId, media);
+      this.later(this.opts.replyDelayMs, () =>
+        this.emit("message", {
+          waMessageId,
+          from: to,
+          fromLid: simulatedLid(to),
+          pushName: `Sim ${to.slice(-4)}`,
+          type: photo ? "image" : "document",
+          text: photo ? "here is a photo" : null,
+          at: this.now(),
+          media,
+        }),
+      );
+    }
     if (text?.startsWith("echo ") && !to.endsWith("@g.us")) {
       const reply = text.slice(5);
       this.later(this.opts.replyDelayMs, () =>
@@ -483,6 +522,20 @@ export class SimulatorDriver extends EventEmitter<DriverEvents> implements Whats
     if (!leaving) return;
     const { changed } = simGroupChange(this.opts.sessionId, group, "remove", [leaving]);
     if (changed.length) this.announceParticipants(group, "remove", changed, null);
+  }
+
+  /** Media the simulated recipients sent this driver, by WhatsApp id (for `downloadMedia`). */
+  private readonly media = new Map<string, { mimeType: string; filename: string; size: number }>();
+
+  /** The bytes of a simulated inbound media message; null when this driver never had it. */
+  async downloadMedia(waMessageId: string, maxBytes: number): Promise<DownloadedMedia | null> {
+    const media = this.media.get(waMessageId);
+    if (!media) return null;
+    if (media.size > maxBytes) throw new MediaTooLargeError(media.size);
+    this.media.delete(waMessageId);
+    const data =
+      media.mimeType === "image/png" ? Buffer.from(SIM_PHOTO_PNG) : Buffer.alloc(media.size, 0x25);
+    return { data, mimeType: media.mimeType, filename: media.filename };
   }
 
   private later(ms: number, fn: () => void): void {

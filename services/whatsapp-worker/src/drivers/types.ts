@@ -44,6 +44,24 @@ export interface InboundMessage {
   type: MessageType;
   text: string | null;
   at: Date;
+  /**
+   * Media carried by the message (issue 12, inbound media): what is known before the
+   * download (`size` null when the driver does not say). The bytes come from `downloadMedia`.
+   */
+  media?: InboundMediaInfo | null;
+}
+
+export interface InboundMediaInfo {
+  mimeType: string | null;
+  filename: string | null;
+  size: number | null;
+}
+
+/** Media bytes as a driver downloaded them. */
+export interface DownloadedMedia {
+  data: Buffer;
+  mimeType: string;
+  filename: string | null;
 }
 
 export interface DriverAck {
@@ -339,6 +357,20 @@ export interface WhatsAppDriver extends EventEmitter<DriverEvents> {
     change: { subject?: string; description?: string },
   ): Promise<GroupInfo>;
   leaveGroup?(group: string): Promise<void>;
+  /**
+   * The media of an inbound message this driver reported (by its WhatsApp id); null when it
+   * is no longer available. `maxBytes`: a driver that knows the size first refuses above it
+   * by throwing `MediaTooLargeError`.
+   */
+  downloadMedia?(waMessageId: string, maxBytes: number): Promise<DownloadedMedia | null>;
+}
+
+/** Thrown by `downloadMedia` for media above the caller's cap. */
+export class MediaTooLargeError extends Error {
+  constructor(readonly size: number) {
+    super(`media of ${size} bytes is above the cap`);
+    this.name = "MediaTooLargeError";
+  }
 }
 
 export interface DriverSession {

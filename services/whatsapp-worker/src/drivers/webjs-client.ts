@@ -15,8 +15,16 @@ export interface WebjsMessage {
   hasMedia?: boolean;
   /** Unix seconds. */
   timestamp: number;
-  /** The sender's push name (`notifyName` in the library's raw data). */
-  _data?: { notifyName?: string } | undefined;
+  /**
+   * The library's raw data: the sender's push name (`notifyName`); for media, `mimetype`,
+   * `filename` and `size` (bytes) when WhatsApp announced them.
+   */
+  _data?: { notifyName?: string; mimetype?: string; filename?: string; size?: number } | undefined;
+  /** whatsapp-web.js `MessageMedia` (base64 `data`), undefined when it is gone. */
+  downloadMedia?(): Promise<
+    | { mimetype: string; data: string; filename?: string | null; filesize?: number | null }
+    | undefined
+  >;
   react?(emoji: string): Promise<unknown>;
   edit?(content: string, options?: Record<string, unknown>): Promise<unknown>;
   delete?(everyone?: boolean, clearMedia?: boolean): Promise<unknown>;

@@ -4,10 +4,12 @@ import type { GroupInfo, GroupParticipantAction, KeyMode, MessageType } from "@w
 import { browserMemoryBytes, reapBrowser } from "./browser-processes.js";
 import {
   ackFromWebjs,
+  type DownloadedMedia,
   type DriverEvents,
   type FindSentInput,
   formatPairingCode,
   type InboundMessage,
+  MediaTooLargeError,
   type MessageRef,
   type NumberLookup,
   PairingCodeError,
@@ -117,8 +119,20 @@ function toInbound(message: WebjsMessage): InboundMessage | null {
     type: types,
     text: message.body || null,
     at: new Date(message.timestamp * 1000),
+    ...(message.hasMedia
+      ? {
+          media: {
+            mimeType: message._data?.mimetype ?? null,
+            filename: message._data?.filename ?? null,
+            size: typeof message._data?.size === "number" ? message._data.size : null,
+          },
+        }
+      : {}),
   };
 }
+
+/** Inbound media messages kept by id for `downloadMedia` (else looked up by id). */
+const RECENT_MEDIA_MAX = 500;
 
 /** Backfill bounds: the most recently active 1:1 chats, and messages read per chat. */
 const BACKFILL_CHATS = 50;
@@ -226,6 +240,7 @@ export class WebjsDriver extends EventEmitter<DriverEvents> implements WhatsAppD
     client.on("message", (message: WebjsMessage) => {
       const inbound = toInbound(message);
       if (!inbound) return;
+      if (inbound.media) this.rememberMedia(message);
       if (inbound.from) {
         this.emit("message", inbound);
         return;
@@ -541,6 +556,48 @@ export class WebjsDriver extends EventEmitter<DriverEvents> implements WhatsAppD
   /** `msg.delete(true)`: deleted for everyone. */
   async revoke(ref: MessageRef): Promise<void> {
     await this.onMessage(ref, "revoke", (m) => m.delete?.(true));
+  }
+
+  /** The last `RECENT_MEDIA_MAX` inbound media messages, by id, for `downloadMedia`. */
+  private readonly recentMedia = new Map<string, WebjsMessage>();
+
+  private rememberMedia(message: WebjsMessage): void {
+    this.recentMedia.set(message.id._serialized, message);
+    if (this.recentMedia.size > RECENT_MEDIA_MAX) {
+      const oldest = this.recentMedia.keys().next().value;
+      if (oldest !== undefined) this.recentMedia.delete(oldest);
+    }
+  }
+
+  /**
+   * The library's `msg.downloadMedia()` (the message as it arrived, else `getMessageById`):
+   * refused before the download when WhatsApp announced a size above `maxBytes`, and after
+   * it when the bytes are. Null when the message or its media is gone.
+   */
+  async downloadMedia(waMessageId: string, maxBytes: number): Promise<DownloadedMedia | null> {
+    let message: WebjsMessage | null | undefined = this.recentMedia.get(waMessageId);
+    if (!message) {
+      message = await withTimeout(
+        this.readyClient().getMessageById(waMessageId),
+        this.options.sendTimeoutMs,
+        "message lookup",
+      );
+    }
+    if (!message?.hasMedia || !message.downloadMedia) return null;
+    const announced = message._data?.size;
+    if (typeof announced === "number" && announced > maxBytes) {
+      throw new MediaTooLargeError(announced);
+    }
+    const media = await withTimeout(
+      message.downloadMedia(),
+      this.options.sendTimeoutMs,
+      "media download",
+    );
+    this.recentMedia.delete(waMessageId);
+    if (!media?.data) return null;
+    const data = Buffer.from(media.data, "base64");
+    if (data.length > maxBytes) throw new MediaTooLargeError(data.length);
+    return { data, mimeType: media.mimetype, filename: media.filename ?? null };
   }
 
   /** Calls announced in the last 2 minutes, by id, for `rejectCall`. */

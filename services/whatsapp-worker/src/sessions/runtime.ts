@@ -7,6 +7,7 @@ import type { WorkerContext } from "../context.js";
 import { PairingCodeError, type WhatsAppDriver } from "../drivers/types.js";
 import { type DriverEvent, EventInbox } from "../events/inbox.js";
 import { untilDatabaseAnswers } from "../events/retry.js";
+import { downloadInboundMedia } from "../media/inbound.js";
 import { handleCall } from "../rich/calls.js";
 import { handleRichEvent } from "../rich/events.js";
 import { handleGroupParticipants, handleGroupUpdate } from "../rich/groups.js";
@@ -100,7 +101,16 @@ export class SessionRuntime {
     const session = { ...this.row, sessionId: this.sessionId, phoneNumber: this.phoneNumber };
     if (event.kind !== "message") return handleRichEvent(this.ctx, session, event);
     const backfilled = event.backfilled ? { backfilled: true } : {};
-    if (await recordInbound(this.ctx, session, event.message, backfilled)) this.touchActive();
+    if (!(await recordInbound(this.ctx, session, event.message, backfilled))) return;
+    this.touchActive();
+    const driver = this.driver;
+    if (event.message.media && driver) {
+      // After the row: the download never holds up the session's event inbox.
+      void downloadInboundMedia(this.ctx, driver, this.sessionId, event.message).catch(
+        (error: unknown) =>
+          this.ctx.logger.warn({ err: error, sessionId: this.sessionId }, "inbound media"),
+      );
+    }
   }
 
   private requireDriver(): WhatsAppDriver {

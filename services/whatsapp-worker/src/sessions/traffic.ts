@@ -5,6 +5,7 @@ import { applyInboundConsent } from "../consent/inbound.js";
 import type { WorkerContext } from "../context.js";
 import type { InboundMessage } from "../drivers/types.js";
 import { withEvents } from "../events/emit.js";
+import { inboundMediaColumn } from "../media/inbound.js";
 import { noteContact } from "../rich/contacts.js";
 
 /** Acks are applied by the events layer (`events/acks.ts`). */
@@ -46,10 +47,11 @@ export async function recordInbound(
       )
       .limit(1);
     if (existing) return false;
+    const id = newId("message");
     const [row] = await tx
       .insert(messages)
       .values({
-        id: newId("message"),
+        id,
         userId: session.userId,
         sessionId: session.sessionId,
         mode: session.mode,
@@ -61,6 +63,7 @@ export async function recordInbound(
         waMessageId: message.waMessageId,
         receivedAt: message.at,
         recipientLid: message.fromLid ?? null,
+        media: inboundMediaColumn(ctx, id, message),
       })
       .returning();
     if (!row) return false;

@@ -3,6 +3,7 @@ import { registerMessageActions } from "./actions.js";
 import { registerCancelMessage } from "./cancel.js";
 import { registerGetMessage } from "./get.js";
 import { registerListMessages } from "./list.js";
+import { registerGetMessageMedia } from "./media.js";
 import { registerSendMedia } from "./send-media.js";
 import { registerSendRich } from "./send-rich.js";
 import { registerSendText } from "./send-text.js";
@@ -18,6 +19,7 @@ export function messagesRouter() {
   registerSendRich(router);
   registerListMessages(router);
   registerGetMessage(router);
+  registerGetMessageMedia(router);
   registerCancelMessage(router);
   registerMessageActions(router);
   return router;
