@@ -68,6 +68,14 @@ describe.skipIf(!hasChromium)("the console in a real browser against the real st
     }
   };
 
+  /** Sum of a worker metric's samples (of `sample`, for a histogram's `_count`). */
+  const metricSum = async (name: string, sample = name) => {
+    const metric = await stack.registry.getSingleMetric(name)?.get();
+    return (metric?.values ?? [])
+      .filter((v) => ((v as { metricName?: string }).metricName ?? name) === sample)
+      .reduce((n, v) => n + v.value, 0);
+  };
+
   const signInAdmin = async (page: Page, email: string, password: string) => {
     await page.goto(`${base}/`);
     await page.getByLabel("Email").fill(email);
@@ -294,6 +302,8 @@ describe.skipIf(!hasChromium)("the console in a real browser against the real st
       const preview = form.getByRole("region", { name: "Preview" });
       await preview.getByText("Hello Karim, Jr, fresh bread on Saturday").waitFor(WAIT);
       await audit(page, "business broadcasts (preview)");
+      // 30 a minute: the broadcast runs a few seconds, long enough to be watched.
+      await form.getByLabel("Rate (sends per minute)").fill("30");
       await form.getByRole("button", { name: "Start broadcast" }).click();
 
       const accepted = page.getByRole("status", { name: "Broadcast accepted" });
@@ -303,6 +313,12 @@ describe.skipIf(!hasChromium)("the console in a real browser against the real st
       await refused.getByRole("cell", { name: "not-a-number" }).waitFor(WAIT);
       expect(await refused.getByRole("row").count()).toBe(2);
 
+      // The worker's gauge counts the running broadcast's messages by status.
+      await eventually(
+        async () => (await metricSum("wagate_broadcast_messages")) >= 3,
+        "wagate_broadcast_messages to count the broadcast",
+        60_000,
+      );
       await accepted.getByRole("link", { name: "Weekend offer" }).click();
       await page.getByRole("heading", { name: "Broadcast Weekend offer" }).waitFor(WAIT);
       // The detail page polls while the broadcast runs until the worker completes it.
@@ -315,6 +331,10 @@ describe.skipIf(!hasChromium)("the console in a real browser against the real st
       await page.getByRole("cell", { name: "+213661230003" }).waitFor(WAIT);
       expect(await page.getByRole("button", { name: "Pause" }).count()).toBe(0);
       await audit(page, "business broadcast");
+      // Every send waited on the session's pacer once: the single send earlier and these 3.
+      expect(
+        await metricSum("wagate_pacing_wait_seconds", "wagate_pacing_wait_seconds_count"),
+      ).toBeGreaterThanOrEqual(4);
 
       await page.getByRole("link", { name: "Opt-outs", exact: true }).click();
       await page.getByRole("heading", { name: "Opt-outs" }).waitFor(WAIT);

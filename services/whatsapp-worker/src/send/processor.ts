@@ -70,7 +70,9 @@ export async function processSendJob(
   }
 
   try {
-    await session.pacer.take(claimed.recipient, session.signal);
+    await session.pacer
+      .take(claimed.recipient, session.signal)
+      .finally(ctx.metrics.pacingWait.startTimer());
     if (session.signal.aborted) throw new Error("session stopped before sending");
     const result = await sendViaDriver(ctx, session, claimed);
     return await recordSent(ctx, session, claimed, result.waMessageId, session.token);
