@@ -1,6 +1,8 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
 import { api, ok } from "../../api/client.js";
+import { ApiFailure } from "../../api/errors.js";
+import type { Schema } from "../../api/types.js";
 import { Field } from "../../components/controls.js";
 import { ErrorBox } from "../../components/error-box.js";
 import { Link } from "../../lib/router.js";
@@ -145,6 +147,7 @@ export function NewBroadcastForm() {
           </section>
         ) : null}
         <ErrorBox error={create.error} />
+        <RefusedRows rows={refusedIn(create.error)} />
         <div className="actions">
           <button type="submit" className="primary" disabled={create.isPending}>
             Start broadcast
@@ -164,3 +167,9 @@ export function NewBroadcastForm() {
     </details>
   );
 }
+
+/** A 422 "no row can be sent" lists the refused rows (first 100) in its details. */
+const refusedIn = (error: unknown): Schema<"BroadcastRefusal">[] =>
+  error instanceof ApiFailure && Array.isArray(error.details?.refused)
+    ? (error.details.refused as Schema<"BroadcastRefusal">[])
+    : [];
