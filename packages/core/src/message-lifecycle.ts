@@ -6,7 +6,7 @@ import {
   sendJobOptions,
   sendJobSchema,
 } from "@wagate/contracts";
-import { type Executor, messages, optOuts, whatsappSessions } from "@wagate/db";
+import { broadcasts, type Executor, messages, optOuts, whatsappSessions } from "@wagate/db";
 import type { Queue } from "bullmq";
 import { and, eq, getTableColumns, inArray, isNull, lte, or, type SQL, sql } from "drizzle-orm";
 import type { Redis } from "ioredis";
@@ -160,8 +160,9 @@ export interface ClaimedMessage {
 /**
  * Moves a waiting outbound message of `sessionId` to `sending` under the sender's fencing
  * token, counting the attempt, in one `UPDATE … RETURNING` (no read first). Only a row with
- * no WhatsApp id yet, due now (a `scheduled_at` at most 1 s ahead) and not held by a newer
- * owner (larger token) is claimed; null otherwise, and the caller reads the row to learn why.
+ * no WhatsApp id yet, due now (a `scheduled_at` at most 1 s ahead), not held by a newer
+ * owner (larger token) and not waiting in a paused broadcast is claimed; null otherwise, and
+ * the caller reads the row to learn why.
  */
 export async function claimMessage(
   db: Executor,
@@ -194,6 +195,13 @@ export async function claimMessage(
         // A stale owner (older token) cannot take a row a newer owner already holds.
         or(isNull(messages.sendToken), lte(messages.sendToken, input.token)),
         or(isNull(messages.scheduledAt), lte(messages.scheduledAt, dueBy)),
+        // A paused broadcast's waiting messages stay waiting (resume adds their jobs again);
+        // one already being sent finishes.
+        or(
+          isNull(messages.broadcastId),
+          eq(messages.status, "sending"),
+          sql`not exists (select 1 from ${broadcasts} where ${broadcasts.id} = ${messages.broadcastId} and ${broadcasts.status} = 'paused')`,
+        ),
       ),
     )
     .returning({

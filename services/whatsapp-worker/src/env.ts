@@ -29,6 +29,9 @@ export const workerEnvSchema = baseEnvSchema
     PACING_MIN_GAP_MS: ms(3000),
     PACING_JITTER_MS: ms(1500),
     PACING_RATE_LIMIT_PAUSE_MS: ms(60_000),
+    /** Typing before send: ms of typing per character of a text (0: off). */
+    PACING_TYPING_MS_PER_CHAR: z.coerce.number().min(0).max(1000).default(0),
+    PACING_TYPING_MAX_MS: ms(8000),
     /** Send attempts before a message fails with `attempts_exhausted`. Default 8. */
     SEND_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(8),
     /** Largest media payload sent, in bytes. Default 16 MiB. */

@@ -32,6 +32,8 @@ await runMain("worker", async () => {
     minGapMs: env.PACING_MIN_GAP_MS,
     jitterMs: env.PACING_JITTER_MS,
     rateLimitPauseMs: env.PACING_RATE_LIMIT_PAUSE_MS,
+    typingMsPerChar: env.PACING_TYPING_MS_PER_CHAR,
+    typingMaxMs: env.PACING_TYPING_MAX_MS,
   };
   const worker = createWorker({
     db,

@@ -77,6 +77,13 @@ describe("SessionPacer", () => {
       minGapMs: 100,
     });
     expect(resolvePacing(DEFAULT_PACING, null)).toEqual(DEFAULT_PACING);
+    const typing = new SessionPacer(
+      resolvePacing(DEFAULT_PACING, { typing_ms_per_char: 50, typing_max_ms: 1000 }),
+    );
+    expect(typing.typingMs("hello")).toBe(250);
+    expect(typing.typingMs("x".repeat(100))).toBe(1000);
+    expect(typing.typingMs(null)).toBe(0);
+    expect(new SessionPacer(DEFAULT_PACING).typingMs("hello")).toBe(0);
   });
 });
 
@@ -96,7 +103,39 @@ class RateLimitedOnce extends SimulatorDriver {
   }
 }
 
+/** A simulator that notes when it was asked to show typing, and when it sent. */
+class NotesPresence extends SimulatorDriver {
+  static readonly log: { what: string; chat: string; at: number }[] = [];
+  override async setPresence(chat: string, state: "typing" | "recording" | "paused") {
+    NotesPresence.log.push({ what: state, chat, at: Date.now() });
+    return super.setPresence(chat, state);
+  }
+  override async sendText(input: SendTextInput): Promise<SendResult> {
+    NotesPresence.log.push({ what: "send", chat: input.to, at: Date.now() });
+    return super.sendText(input);
+  }
+}
+
 describe("pacing in the worker", () => {
+  it("shows typing before a text, for a time proportional to its length, when the account opts in", async () => {
+    const userId = await seedAccount(env, { typing_ms_per_char: 30, typing_max_ms: 5000 });
+    const sessionId = await seedSession(env, userId);
+    await h.startWorker(
+      { simulatorPacing: NO_PACING },
+      (s) =>
+        new NotesPresence({ sessionId: s.id, mode: s.mode, profile: "fast", network: h.network }),
+    );
+    const [id] = await enqueueTexts(env, { userId, sessionId, to: "+213661000079" });
+    await waitForStatus(env, id!, "sent");
+    const [typing, send] = NotesPresence.log;
+    expect(typing).toMatchObject({ what: "typing", chat: "+213661000079" });
+    expect(send).toMatchObject({ what: "send", chat: "+213661000079" });
+    const { content } = await messageRow(env, id!);
+    // At least the typing time the text asks for (30 ms per character) passed before the send.
+    expect(send!.at - typing!.at).toBeGreaterThanOrEqual(content!.length * 30 - 5);
+    await h.stopAll();
+  });
+
   it("honours the account's minimum gap per recipient", async () => {
     const userId = await seedAccount(env, { min_gap_ms: 250 });
     const sessionId = await seedSession(env, userId);

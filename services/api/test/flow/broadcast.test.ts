@@ -1,11 +1,12 @@
-import { quotaUsed } from "@wagate/core";
+import { enqueueSendJob, quotaUsed } from "@wagate/core";
 import { messages } from "@wagate/db";
 import { createDriverFactory, createWorker, NO_PACING } from "@wagate/whatsapp-worker";
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import pino from "pino";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { flushBroadcastEnqueues } from "../../src/domain/broadcasts/accept.js";
+import { queueFor } from "../../src/lib/queues.js";
 import { seedAccount, useTestApp } from "../harness.js";
 import { readBody } from "../security.js";
 import { eventually, type Stack, startStack } from "./stack.js";
@@ -68,7 +69,7 @@ afterAll(async () => {
 
 describe("broadcasts", () => {
   it(
-    "sends 10 000 recipients once each, reports refused rows, reserves quota exactly",
+    "sends every recipient of a large broadcast once, reports refused rows, reserves quota exactly",
     async () => {
       expect((await api("POST", "/api/v1/opt-outs", { phone: number(90_001) })).status).toBe(201);
       const recipients: Array<{ to: string; variables?: Record<string, string> }> = [];
@@ -158,6 +159,20 @@ describe("broadcasts", () => {
     const paused = await readBody(await api("POST", `/api/v1/broadcasts/${id}/pause`));
     expect(paused.status).toBe("paused");
     expect(paused.estimated_finish_at).toBeNull();
+    // A job that outlived the pause (a stale reconcile, a removal that missed it) does not
+    // send a paused broadcast's message: the claim leaves it waiting.
+    const waiting = await t.deps.db
+      .select({ id: messages.id, sessionId: messages.sessionId })
+      .from(messages)
+      .where(and(eq(messages.broadcastId, id), eq(messages.status, "queued")))
+      .limit(5);
+    const queue = queueFor(t.deps, `send-${waiting[0]!.sessionId}`);
+    for (const m of waiting) await enqueueSendJob(queue, { messageId: m.id });
+    await eventually(
+      async () => (await Promise.all(waiting.map((m) => queue.getJob(m.id)))).every((job) => !job),
+      "the stale jobs done",
+    );
+    for (const m of waiting) expect(stack.network.sendCount(m.id)).toBe(0);
     // At most the send in flight finishes; then nothing moves while paused.
     await new Promise((r) => setTimeout(r, 1500));
     const settled = finished(await broadcast(id));

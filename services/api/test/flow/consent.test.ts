@@ -1,6 +1,5 @@
 import { quotaUsed } from "@wagate/core";
-import { optOuts, users } from "@wagate/db";
-import { eq } from "drizzle-orm";
+import { optOuts } from "@wagate/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seedAccount, useTestApp } from "../harness.js";
 import { readBody } from "../security.js";
@@ -38,10 +37,13 @@ const hooks = (type: string) => stack.received.filter((h) => h.payload.type === 
 beforeAll(async () => {
   stack = await startStack(t, { linkDelayMs: 200 });
   account = await seedAccount(t);
-  await t.deps.db
-    .update(users)
-    .set({ consent: { opt_out_reply: "You will get no more messages. Reply START to resume." } })
-    .where(eq(users.id, account.userId));
+  const consent = await api("PUT", "/api/v1/account/consent", {
+    opt_out_keywords: ["STOP", "UNSUBSCRIBE", "ARRET"],
+    opt_in_keywords: ["START"],
+    opt_out_reply: "You will get no more messages. Reply START to resume.",
+    opt_in_reply: null,
+  });
+  expect(consent.status).toBe(200);
   const hook = await api("POST", "/api/v1/webhooks", {
     url: stack.hookUrl,
     events: ["contact.opted_out", "contact.opted_in", "message.status"],

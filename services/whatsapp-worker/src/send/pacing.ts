@@ -12,6 +12,13 @@ export interface PacingPolicy {
   jitterMs: number;
   /** Pause of the whole session when WhatsApp signals rate limiting. Default 60000 ms. */
   rateLimitPauseMs: number;
+  /**
+   * "Typing before send": show typing for this long per character of a text before sending
+   * it (looks human). Default 0 (off).
+   */
+  typingMsPerChar: number;
+  /** Longest typing shown before one send. Default 8000 ms. */
+  typingMaxMs: number;
 }
 
 export const DEFAULT_PACING: PacingPolicy = {
@@ -20,6 +27,8 @@ export const DEFAULT_PACING: PacingPolicy = {
   minGapMs: 3000,
   jitterMs: 1500,
   rateLimitPauseMs: 60_000,
+  typingMsPerChar: 0,
+  typingMaxMs: 8000,
 };
 
 /** No pacing at all: the simulator's fast profile (tests, benchmarks). */
@@ -29,6 +38,8 @@ export const NO_PACING: PacingPolicy = {
   minGapMs: 0,
   jitterMs: 0,
   rateLimitPauseMs: 0,
+  typingMsPerChar: 0,
+  typingMaxMs: 0,
 };
 
 const OVERRIDE_KEYS: Record<string, keyof PacingPolicy> = {
@@ -41,11 +52,15 @@ const OVERRIDE_KEYS: Record<string, keyof PacingPolicy> = {
   jitterMs: "jitterMs",
   rate_limit_pause_ms: "rateLimitPauseMs",
   rateLimitPauseMs: "rateLimitPauseMs",
+  typing_ms_per_char: "typingMsPerChar",
+  typingMsPerChar: "typingMsPerChar",
+  typing_max_ms: "typingMaxMs",
+  typingMaxMs: "typingMaxMs",
 };
 
 /**
  * Applies an account's `users.pacing` JSON (`{per_minute, burst, min_gap_ms, jitter_ms,
- * rate_limit_pause_ms}`) over the defaults; unknown keys and non-positive rates are ignored.
+ * rate_limit_pause_ms, typing_ms_per_char, typing_max_ms}`) over the defaults; unknown keys and non-positive rates are ignored.
  */
 export function resolvePacing(
   defaults: PacingPolicy,
@@ -94,6 +109,12 @@ export class SessionPacer {
   setPolicy(policy: PacingPolicy): void {
     this.policy = policy;
     this.tokens = Math.min(this.tokens, policy.burst);
+  }
+
+  /** How long to show typing before sending `text` (0: typing before send is off). */
+  typingMs(text: string | null): number {
+    if (!text || this.policy.typingMsPerChar <= 0) return 0;
+    return Math.min(this.policy.typingMaxMs, Math.ceil(text.length * this.policy.typingMsPerChar));
   }
 
   /** Stops every send of the session for `ms` (default: the policy's rate-limit pause). */

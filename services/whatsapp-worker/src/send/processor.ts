@@ -7,6 +7,7 @@ import { claimForSend, jobMessageId } from "./intake.js";
 import { endClaimed, handleSendFailure, recordSent } from "./outcome.js";
 import { preSendCheck } from "./pre-send.js";
 import type { SendSession } from "./session.js";
+import { typeBeforeSend } from "./typing.js";
 
 export { announceStatus } from "./announce.js";
 export { retryDelayMs } from "./outcome.js";
@@ -73,6 +74,7 @@ export async function processSendJob(
     await session.pacer
       .take(claimed.recipient, session.signal)
       .finally(ctx.metrics.pacingWait.startTimer());
+    await typeBeforeSend(ctx, session, claimed);
     if (session.signal.aborted) throw new Error("session stopped before sending");
     const result = await sendViaDriver(ctx, session, claimed);
     return await recordSent(ctx, session, claimed, result.waMessageId, session.token);

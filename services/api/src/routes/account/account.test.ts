@@ -54,3 +54,33 @@ describe("GET /account", () => {
     }
   });
 });
+
+describe("/account/consent", () => {
+  it("answers the default keywords, keeps the account's own, and refuses a keyword both ways", async () => {
+    const account = await seedAccount(t, { mode: "test" });
+    const put = (body: unknown) => send(t, "PUT", "/api/v1/account/consent", account.headers, body);
+    const defaults = await send(t, "GET", "/api/v1/account/consent", account.headers);
+    expect(defaults.status).toBe(200);
+    expect(await readBody(defaults)).toEqual({
+      opt_out_keywords: ["STOP", "UNSUBSCRIBE", "ARRET"],
+      opt_in_keywords: ["START"],
+      opt_out_reply: null,
+      opt_in_reply: null,
+    });
+    const own = {
+      opt_out_keywords: ["STOP", "BASTA"],
+      opt_in_keywords: ["AVANTI"],
+      opt_out_reply: "Ciao!",
+      opt_in_reply: null,
+    };
+    expect((await put(own)).status).toBe(200);
+    expect(
+      await readBody(await send(t, "GET", "/api/v1/account/consent", account.headers)),
+    ).toEqual(own);
+    const both = await put({ ...own, opt_in_keywords: ["BASTA"] });
+    expect(both.status).toBe(422);
+    expect((await readBody(both)).error.code).toBe("validation_failed");
+    const partial = await put({ opt_out_keywords: ["STOP"] });
+    expect(partial.status).toBe(422);
+  });
+});

@@ -1,5 +1,6 @@
 import { createRouter } from "../../lib/openapi.js";
 import { registerCallPolicy } from "./calls.js";
+import { registerConsentSettings } from "./consent.js";
 import { registerGetAccount } from "./get.js";
 
 /** `/api/v1/account`: the calling account (API key). */
@@ -7,5 +8,6 @@ export function accountRouter() {
   const router = createRouter();
   registerGetAccount(router);
   registerCallPolicy(router);
+  registerConsentSettings(router);
   return router;
 }

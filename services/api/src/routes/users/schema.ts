@@ -25,6 +25,13 @@ export const pacingSchema = z
     rate_limit_pause_ms: z.number().int().min(0).max(86_400_000).optional().openapi({
       description: "Pause of the session when WhatsApp signals rate limiting (default 60000)",
     }),
+    typing_ms_per_char: z.number().min(0).max(1000).optional().openapi({
+      description:
+        "Typing before send: show typing this long per character of a text before sending it (default 0: off)",
+    }),
+    typing_max_ms: z.number().int().min(0).max(60_000).optional().openapi({
+      description: "Longest typing shown before one send (default 8000)",
+    }),
   })
   .strict()
   .openapi("Pacing");
