@@ -68,6 +68,14 @@ describe.skipIf(!hasChromium)("the console in a real browser against the real st
     }
   };
 
+  /** Sum of a worker metric's samples (of `sample`, for a histogram's `_count`). */
+  const metricSum = async (name: string, sample = name) => {
+    const metric = await stack.registry.getSingleMetric(name)?.get();
+    return (metric?.values ?? [])
+      .filter((v) => ((v as { metricName?: string }).metricName ?? name) === sample)
+      .reduce((n, v) => n + v.value, 0);
+  };
+
   const signInAdmin = async (page: Page, email: string, password: string) => {
     await page.goto(`${base}/`);
     await page.getByLabel("Email").fill(email);
@@ -264,6 +272,81 @@ describe.skipIf(!hasChromium)("the console in a real browser against the real st
       }
       await adminPage.getByRole("heading", { name: "Webhook deliveries" }).waitFor(WAIT);
       await audit(adminPage, "admin message");
+    },
+    FLOW_TIMEOUT,
+  );
+
+  it(
+    "lets the business start a broadcast from CSV, see the refused row, watch it complete, and keep an opt-out list",
+    async () => {
+      expect(rawKey).not.toBe("");
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      await page.goto(`${base}/`);
+      await page.getByRole("tab", { name: "Business (API key)" }).click();
+      await page.getByLabel("API key").fill(rawKey);
+      await page.getByRole("button", { name: "Sign in", exact: true }).click();
+      await page.getByRole("heading", { name: "Overview" }).waitFor(WAIT);
+
+      await page.getByRole("link", { name: "Broadcasts", exact: true }).click();
+      await page.getByRole("heading", { name: "Broadcasts" }).waitFor(WAIT);
+      const form = page.getByRole("form", { name: "New broadcast" });
+      await form.getByLabel("Broadcast name").fill("Weekend offer");
+      await form.getByLabel("Message text").fill("Hello {{name}}, fresh bread on Saturday");
+      await form
+        .getByLabel("Recipients (CSV)")
+        .fill(
+          '\uFEFFto,name\r\n+213661230001,Amina\r\n"+213 661 23 00 02","Karim, Jr"\r\nnot-a-number,Lina\r\n+213661230003,Sami\r\n',
+        );
+      // The preview renders the first rows here, before anything is sent.
+      const preview = form.getByRole("region", { name: "Preview" });
+      await preview.getByText("Hello Karim, Jr, fresh bread on Saturday").waitFor(WAIT);
+      await audit(page, "business broadcasts (preview)");
+      // 30 a minute: the broadcast runs a few seconds, long enough to be watched.
+      await form.getByLabel("Rate (sends per minute)").fill("30");
+      await form.getByRole("button", { name: "Start broadcast" }).click();
+
+      const accepted = page.getByRole("status", { name: "Broadcast accepted" });
+      await accepted.waitFor(WAIT);
+      expect(await accepted.textContent()).toContain("3 of 4 recipients, 1 refused");
+      const refused = accepted.getByRole("table", { name: "Refused rows" });
+      await refused.getByRole("cell", { name: "not-a-number" }).waitFor(WAIT);
+      expect(await refused.getByRole("row").count()).toBe(2);
+
+      // The worker's gauge counts the running broadcast's messages by status.
+      await eventually(
+        async () => (await metricSum("wagate_broadcast_messages")) >= 3,
+        "wagate_broadcast_messages to count the broadcast",
+        60_000,
+      );
+      await accepted.getByRole("link", { name: "Weekend offer" }).click();
+      await page.getByRole("heading", { name: "Broadcast Weekend offer" }).waitFor(WAIT);
+      // The detail page polls while the broadcast runs until the worker completes it.
+      await page
+        .locator("p")
+        .filter({ hasText: "session default" })
+        .getByText("completed", { exact: true })
+        .waitFor({ timeout: 120_000 });
+      await page.getByText("100% finished").waitFor(WAIT);
+      await page.getByRole("cell", { name: "+213661230003" }).waitFor(WAIT);
+      expect(await page.getByRole("button", { name: "Pause" }).count()).toBe(0);
+      await audit(page, "business broadcast");
+      // Every send waited on the session's pacer once: the single send earlier and these 3.
+      expect(
+        await metricSum("wagate_pacing_wait_seconds", "wagate_pacing_wait_seconds_count"),
+      ).toBeGreaterThanOrEqual(4);
+
+      await page.getByRole("link", { name: "Opt-outs", exact: true }).click();
+      await page.getByRole("heading", { name: "Opt-outs" }).waitFor(WAIT);
+      const optOut = page.getByRole("form", { name: "Add an opt-out" });
+      await optOut.getByLabel("Phone").fill("+213 661 23 00 09");
+      await optOut.getByLabel("Reason").fill("asked by phone");
+      await optOut.getByRole("button", { name: "Add opt-out" }).click();
+      const row = page.getByRole("row").filter({ hasText: "+213661230009" });
+      await row.getByText("asked by phone").waitFor(WAIT);
+      expect(await row.getByText("api", { exact: true }).count()).toBe(1);
+      await audit(page, "business opt-outs");
+      await context.close();
     },
     FLOW_TIMEOUT,
   );

@@ -1,4 +1,9 @@
-import { SESSION_STATUSES, type SessionStatus } from "@wagate/contracts";
+import {
+  type BroadcastCounts,
+  broadcastCountsSchema,
+  SESSION_STATUSES,
+  type SessionStatus,
+} from "@wagate/contracts";
 import { optOutCounter } from "@wagate/core";
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 
@@ -37,6 +42,10 @@ export interface WorkerMetrics {
   /** Sessions handed to another worker to balance the load, and heartbeat round times. */
   sessionsHandedOver: Counter;
   heartbeatSeconds: Histogram;
+  /** Seconds a claimed send waited on its session's pacer (bucket, recipient gap, pause). */
+  pacingWait: Histogram;
+  /** Sets `wagate_broadcast_messages{status}` from the progress tick's counts (summed). */
+  setBroadcastMessages(counts: BroadcastCounts[]): void;
 }
 
 /** Worker metrics on `registry`; gauges are computed on scrape from `sources`. */
@@ -110,6 +119,28 @@ export function createWorkerMetrics(registry: Registry, sources: MetricsSources)
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
+  const pacingWait = new Histogram({
+    name: "wagate_pacing_wait_seconds",
+    help: "Time a claimed send waited on its session's pacer before going to WhatsApp.",
+    buckets: [0.001, 0.01, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
+    registers: [registry],
+  });
+  const broadcastMessages = new Gauge({
+    name: "wagate_broadcast_messages",
+    help: "Messages of the running or paused broadcasts on this worker's sessions, by status.",
+    labelNames: ["status"] as const,
+    registers: [registry],
+  });
+  const broadcastStatuses = Object.keys(broadcastCountsSchema.shape) as (keyof BroadcastCounts)[];
+  const setBroadcastMessages = (counts: BroadcastCounts[]) => {
+    for (const status of broadcastStatuses) {
+      broadcastMessages.set(
+        { status },
+        counts.reduce((n, c) => n + c[status], 0),
+      );
+    }
+  };
+  setBroadcastMessages([]);
   new Gauge({
     name: "wagate_session_browser_memory_bytes",
     help: "Resident memory of each owned session's Chromium process tree (from /proc).",
@@ -176,5 +207,7 @@ export function createWorkerMetrics(registry: Registry, sources: MetricsSources)
     browserRecycles,
     sessionsHandedOver,
     heartbeatSeconds,
+    pacingWait,
+    setBroadcastMessages,
   };
 }

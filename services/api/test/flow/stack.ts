@@ -31,6 +31,8 @@ export interface Stack {
   /** `http://127.0.0.1:<port>/hook`, a local receiver on an ephemeral port. */
   hookUrl: string;
   received: ReceivedHook[];
+  /** The WhatsApp worker's metrics registry. */
+  registry: Registry;
   stop(): Promise<void>;
 }
 
@@ -46,12 +48,13 @@ export async function startStack(
 ): Promise<Stack> {
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
   const network = new SimulatedNetwork();
+  const registry = new Registry();
   const worker = createWorker({
     db: t.deps.db,
     redis: t.deps.redis,
     redisPrefix: t.deps.redisPrefix,
     logger,
-    registry: new Registry(),
+    registry,
     driverFactory: createDriverFactory({
       db: t.deps.db,
       simProfile: "fast",
@@ -102,6 +105,7 @@ export async function startStack(
     deliveries,
     hookUrl: `http://127.0.0.1:${port}/hook`,
     received,
+    registry,
     async stop() {
       await worker.stop();
       await deliveries.close();

@@ -21,6 +21,8 @@ const ACCOUNT_NAV = [
   ["/home", "Overview"],
   ["/my/sessions", "Sessions"],
   ["/my/messages", "Messages"],
+  ["/my/broadcasts", "Broadcasts"],
+  ["/my/opt-outs", "Opt-outs"],
   ["/my/webhooks", "Webhooks"],
 ] as const;
 

@@ -5,6 +5,8 @@ import { AdminMessagePage } from "../pages/admin-message/admin-message-page.js";
 import { AdminsPage } from "../pages/admins/admins-page.js";
 import { AnalyticsPage } from "../pages/analytics/analytics-page.js";
 import { ApiKeysPage } from "../pages/api-keys/api-keys-page.js";
+import { BroadcastPage } from "../pages/broadcast/broadcast-page.js";
+import { BroadcastsPage } from "../pages/broadcasts/broadcasts-page.js";
 import { ChangePasswordPage } from "../pages/change-password/change-password-page.js";
 import { EventsPage } from "../pages/events/events-page.js";
 import { HomePage } from "../pages/home/home-page.js";
@@ -12,6 +14,7 @@ import { MessagePage } from "../pages/message/message-page.js";
 import { MessagesPage } from "../pages/messages/messages-page.js";
 import { MyMessagesPage } from "../pages/my-messages/my-messages-page.js";
 import { MySessionsPage } from "../pages/my-sessions/my-sessions-page.js";
+import { OptOutsPage } from "../pages/opt-outs/opt-outs-page.js";
 import { OverviewPage } from "../pages/overview/overview-page.js";
 import { PairPage } from "../pages/pair/pair-page.js";
 import { PrefixesPage } from "../pages/prefixes/prefixes-page.js";
@@ -42,6 +45,9 @@ export const ACCOUNT_ROUTES: [string, Render][] = [
   ["/my/sessions", () => <MySessionsPage />],
   ["/my/messages", () => <MyMessagesPage />],
   ["/my/messages/:id", (p) => <MessagePage id={p.id ?? ""} />],
+  ["/my/broadcasts", () => <BroadcastsPage />],
+  ["/my/broadcasts/:id", (p) => <BroadcastPage id={p.id ?? ""} />],
+  ["/my/opt-outs", () => <OptOutsPage />],
   ["/my/webhooks", () => <WebhooksPage />],
 ];
 

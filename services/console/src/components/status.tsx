@@ -1,8 +1,15 @@
 /** A status as text (screen readers and tests read it), coloured by its meaning. */
 export function Status({ value }: { value: string }) {
-  const tone = ["ready", "read", "delivered", "sent", "succeeded", "active", "linked"].includes(
-    value,
-  )
+  const tone = [
+    "ready",
+    "read",
+    "completed",
+    "delivered",
+    "sent",
+    "succeeded",
+    "active",
+    "linked",
+  ].includes(value)
     ? "good"
     : ["failed", "cancelled", "disconnected", "dead", "revoked", "inactive", "expired"].includes(
           value,

@@ -49,7 +49,10 @@ export function startBroadcastProgress(
 }
 
 export async function tick(ctx: WorkerContext, sessionIds: string[], intervalMs: number) {
-  if (sessionIds.length === 0) return;
+  if (sessionIds.length === 0) {
+    ctx.metrics.setBroadcastMessages([]);
+    return;
+  }
   const active = await ctx.db
     .select({ row: broadcasts, sessionName: whatsappSessions.name })
     .from(broadcasts)
@@ -60,11 +63,15 @@ export async function tick(ctx: WorkerContext, sessionIds: string[], intervalMs:
         inArray(broadcasts.status, ["running", "paused"]),
       ),
     );
-  if (active.length === 0) return;
+  if (active.length === 0) {
+    ctx.metrics.setBroadcastMessages([]);
+    return;
+  }
   const counts = await broadcastCounts(
     ctx.db,
     active.map((a) => a.row.id),
   );
+  ctx.metrics.setBroadcastMessages([...counts.values()]);
   const now = ctx.now();
   for (const { row, sessionName } of active) {
     const c = counts.get(row.id)!;

@@ -71,7 +71,9 @@ export async function processSendJob(
   }
 
   try {
-    await session.pacer.take(claimed.recipient, session.signal);
+    await session.pacer
+      .take(claimed.recipient, session.signal)
+      .finally(ctx.metrics.pacingWait.startTimer());
     await typeBeforeSend(ctx, session, claimed);
     if (session.signal.aborted) throw new Error("session stopped before sending");
     const result = await sendViaDriver(ctx, session, claimed);
