@@ -41,6 +41,12 @@ const used = () =>
 const BIG = Number(process.env.BROADCAST_TEST_SIZE ?? 2_000);
 /** Distinct valid numbers that never end in a simulator magic suffix (0000, 0001, 0002). */
 const number = (i: number) => `+21366${1_000_005 + i * 10}`;
+/** Messages of a broadcast that reached WhatsApp. */
+const finished = (b: { counts: Record<string, number> }) =>
+  (b.counts.sent ?? 0) + (b.counts.delivered ?? 0) + (b.counts.read ?? 0);
+/** Waits until no message of the broadcast is being sent (a send in flight has finished). */
+const noSendInFlight = (id: string) =>
+  eventually(async () => (await broadcast(id)).counts.sending === 0, "no send in flight", 60_000);
 const broadcast = async (id: string) => readBody(await api("GET", `/api/v1/broadcasts/${id}`));
 const idsOf = async (id: string) =>
   (
@@ -153,8 +159,6 @@ describe("broadcasts", () => {
     expect(res.status).toBe(202);
     const { id } = await readBody(res);
     await flushBroadcastEnqueues(t.deps);
-    const finished = (b: { counts: Record<string, number> }) =>
-      (b.counts.sent ?? 0) + (b.counts.delivered ?? 0) + (b.counts.read ?? 0);
     await eventually(async () => finished(await broadcast(id)) >= 10, "some sends", 60_000);
     const paused = await readBody(await api("POST", `/api/v1/broadcasts/${id}/pause`));
     expect(paused.status).toBe("paused");
@@ -174,7 +178,7 @@ describe("broadcasts", () => {
     );
     for (const m of waiting) expect(stack.network.sendCount(m.id)).toBe(0);
     // At most the send in flight finishes; then nothing moves while paused.
-    await new Promise((r) => setTimeout(r, 1500));
+    await noSendInFlight(id);
     const settled = finished(await broadcast(id));
     await new Promise((r) => setTimeout(r, 2000));
     expect(finished(await broadcast(id))).toBe(settled);
@@ -192,7 +196,7 @@ describe("broadcasts", () => {
     expect(cancelled.counts.cancelled).toBeGreaterThan(0);
     expect((await api("POST", `/api/v1/broadcasts/${id}/resume`)).status).toBe(409);
     // Wait for a send that was in flight at the cancel, then check the books.
-    await new Promise((r) => setTimeout(r, 1000));
+    await noSendInFlight(id);
     const final = await broadcast(id);
     expect(final.counts.queued + final.counts.scheduled + final.counts.sending).toBe(0);
     expect(finished(final) + final.counts.cancelled).toBe(300);
@@ -225,8 +229,6 @@ describe("broadcasts", () => {
     expect(res.status).toBe(202);
     const { id } = await readBody(res);
     await flushBroadcastEnqueues(t.deps);
-    const finished = (b: { counts: Record<string, number> }) =>
-      (b.counts.sent ?? 0) + (b.counts.delivered ?? 0) + (b.counts.read ?? 0);
     await eventually(async () => finished(await broadcast(id)) >= 20, "some sends", 60_000);
     await stack.worker.crash();
     const second = createWorker({
