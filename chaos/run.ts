@@ -2,7 +2,8 @@
  * `npm run chaos`: the fault suite. Starts the gateway on its own Postgres and Redis, pushes
  * sends through the public API and, in turn, (1) SIGKILLs the worker that owns the session,
  * (2) kills Redis and brings it back empty, (3) restarts Postgres immediately, (4) cuts the
- * network between the API and Redis. After each it checks from outside (the API's answers,
+ * network between the API and Redis, and (5) SIGKILLs the owning worker and empties Redis at
+ * once while a broadcast is half sent. After each it checks from outside (the API's answers,
  * the messages table and the simulator's WhatsApp servers) that every accepted message was
  * sent exactly once, that the API answered only 2xx/4xx/503 and never took longer than 5 s,
  * and prints the time to recovery against the goals. Exits 1 on any violation; every process
@@ -47,8 +48,10 @@ const cfg = {
   maxInFlight: intEnv("CHAOS_MAX_IN_FLIGHT", 32),
   leaseTtlMs: intEnv("CHAOS_LEASE_TTL_MS", 10_000),
   heartbeatMs: intEnv("CHAOS_HEARTBEAT_MS", 2000),
+  /** Recipients of the broadcast hit by a worker kill and a Redis loss at once (0: skip). */
+  broadcastSize: intEnv("CHAOS_BROADCAST_SIZE", 150),
   /** The whole run, set-up and clean-up included. */
-  timeoutMs: intEnv("CHAOS_TIMEOUT_MS", 300_000),
+  timeoutMs: intEnv("CHAOS_TIMEOUT_MS", 360_000),
   keep: intEnv("CHAOS_KEEP", 0) === 1,
 };
 
@@ -238,6 +241,105 @@ async function runFault(
   } satisfies FaultResult;
 }
 
+/**
+ * A broadcast half sent when the worker that sends it is SIGKILLed and Redis comes back empty
+ * at the same moment: every job in Redis is gone and the session's owner with them. Every
+ * recipient must still get the message exactly once and the broadcast must complete.
+ */
+async function runBroadcastFault(
+  ctx: FaultContext,
+  client: LoadClient,
+  answeredBefore: number,
+): Promise<FaultResult> {
+  const name = `broadcast of ${cfg.broadcastSize}: worker SIGKILL + Redis back empty`;
+  say(`fault: ${name}`);
+  const recipients = Array.from({ length: cfg.broadcastSize }, (_, i) => ({
+    // Ending in 5: apart from the load's recipients (…7) and the simulator's magic numbers.
+    to: `+21367${String(i).padStart(6, "0")}5`,
+  }));
+  const created = await client.request(name, "POST", "/api/v1/broadcasts", {
+    name: "chaos",
+    message: { text: "chaos broadcast" },
+    recipients,
+  });
+  const id = (created.json as { id?: string } | null)?.id;
+  if (created.status !== 202 || !id) {
+    throw new Error(`POST /broadcasts answered ${created.status}: ${JSON.stringify(created.json)}`);
+  }
+  const messageIds = async () =>
+    (await ctx.sql<{ id: string }[]>`select id from messages where broadcast_id = ${id}`).map(
+      (r) => r.id,
+    );
+  const ids = await messageIds();
+  // Strike once about a third has gone out: sent, in flight and waiting messages all exist.
+  const giveUp = Date.now() + cfg.settleMs;
+  let sentAtFault = 0;
+  while (Date.now() < giveUp) {
+    const found = await outcomes(ctx.sql, ids).catch(() => new Map());
+    sentAtFault = [...found.values()].filter(isSent).length;
+    if (sentAtFault >= ids.length / 3) break;
+    await sleep(100);
+  }
+  const owner = await ctx.stack.sessionOwner();
+  if (!owner) throw new Error("no worker reports owning the session");
+  await Promise.all([
+    ctx.stack.services.get(owner)?.child.kill(),
+    ctx.stack.redis.killAndRestartEmpty(),
+  ]);
+  const endedAt = new Date();
+  say(`  ${sentAtFault}/${ids.length} sent: killed ${owner} and emptied Redis`);
+  const found = await settle(
+    ctx.sql,
+    ids.map((msgId) => ({
+      phase: name,
+      idempotencyKey: msgId,
+      accepted: true,
+      attempts: 1,
+      id: msgId,
+    })),
+    cfg.settleMs + cfg.leaseTtlMs,
+  );
+  await ctx.stack.respawn(owner);
+  // The broadcast itself reaches `completed` once its last message is sent.
+  let status = "unknown";
+  const statusGiveUp = Date.now() + 30_000;
+  while (Date.now() < statusGiveUp) {
+    const res = await client.request(name, "GET", `/api/v1/broadcasts/${id}`);
+    status = (res.json as { status?: string } | null)?.status ?? `answer ${res.status}`;
+    if (status === "completed") break;
+    await sleep(250);
+  }
+  const notSent = ids.filter((m) => !found.get(m) || !isSent(found.get(m)!));
+  let last = endedAt.getTime();
+  for (const o of found.values()) last = Math.max(last, o.firstSentAt?.getTime() ?? 0);
+  const answers: Record<string, number> = {};
+  const phaseAnswers = client.answers.slice(answeredBefore);
+  for (const a of phaseAnswers) answers[String(a.status)] = (answers[String(a.status)] ?? 0) + 1;
+  return {
+    name,
+    accepted: ids.length,
+    sentOnce: ids.filter((m) => found.get(m)?.sendCount === 1 && isSent(found.get(m)!)).length,
+    notSent: [
+      ...notSent.map((m) => `${m} (${found.get(m)?.status ?? "no row"})`),
+      ...(status === "completed" ? [] : [`the broadcast is ${status}, not completed`]),
+    ],
+    duplicates: await duplicateDeliveries(ctx.sql),
+    answers,
+    badAnswers: phaseAnswers.filter(
+      (a) =>
+        typeof a.status !== "number" || a.ms > HUNG_MS || (a.status >= 500 && a.status !== 503),
+    ),
+    recoveryMs: notSent.length === 0 ? last - endedAt.getTime() : null,
+    goal: "every recipient sent exactly once and the broadcast completed (no stated time goal)",
+    goalMs: null,
+    metric: "last recipient sent, from the fault",
+    notes: [
+      `${sentAtFault} of ${ids.length} recipients sent when the fault began`,
+      `killed ${owner}`,
+    ],
+  };
+}
+
 function violations(result: FaultResult): string[] {
   const found: string[] = [];
   if (result.accepted === 0) found.push("no send was accepted");
@@ -313,6 +415,8 @@ async function main(): Promise<number> {
 
     const demo = await createDemoAccount(stack.pg.url, apiKeySecretFor(stack.jwtSecret, undefined));
     if (!demo) throw new Error("could not create the test account");
+    // Room for the load and the broadcast whatever CHAOS_RATE says (the demo has 1,000 a day).
+    await sql`update users set max_messages_per_day = 1000000`;
     const client = new LoadClient(stack.apiUrl, demo.rawKey);
     const init = await client.request("setup", "POST", "/api/v1/sessions/init");
     if (init.status !== 202) throw new Error(`sessions/init answered ${init.status}`);
@@ -335,6 +439,10 @@ async function main(): Promise<number> {
           say(`--- ${name} exited unexpectedly\n${tail(join(root, `${name}.log`))}`);
         throw new Error(`services died: ${dead.join(", ")}`);
       }
+    }
+
+    if (cfg.broadcastSize > 0) {
+      results.push(await runBroadcastFault({ stack, sql }, client, client.answers.length));
     }
 
     // Across the whole run: every accepted message, whatever phase, sent exactly once.
