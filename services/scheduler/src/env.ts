@@ -42,6 +42,11 @@ export const schedulerSettingsSchema = z.object({
   LOGIN_HISTORY_RETENTION_DAYS: days(90),
   AUDIT_LOGS_RETENTION_DAYS: days(365),
   WEBHOOK_DELIVERIES_RETENTION_DAYS: days(30),
+  /**
+   * The simulator's record of what "WhatsApp" delivered (test-mode sessions): kept this long
+   * for exactly-once checks after a crash, then deleted.
+   */
+  SIMULATOR_RETENTION_DAYS: days(30),
   /** Content and media of messages older than this are nulled; the rows stay for stats. */
   MESSAGE_CONTENT_RETENTION_DAYS: days(90),
   /** Expired or revoked refresh tokens are kept this long (reuse detection still sees them). */

@@ -69,6 +69,15 @@ beforeAll(async () => {
     await env.db.db.execute(sql`insert into webhook_delivery_attempts (id, delivery_id, attempt, status_code, duration_ms)
       values (${idAt("webhookAttempt", NOW)}, ${id}, 1, 200, 5)`);
   }
+  // The simulator's delivery records and failures, 29, 31 and 45 days old.
+  for (const d of [29, 31, 45]) {
+    const at = daysAgo(NOW, d).toISOString();
+    await env.db.db.execute(sql`insert into simulator_deliveries
+      (reference, session_id, recipient, wa_message_id, first_sent_at, last_sent_at)
+      values (${`msg_sim_${d}`}, 'ses_x', '+213661234567', ${`wa_${d}`}, ${at}::timestamptz, ${at}::timestamptz)`);
+    await env.db.db.execute(sql`insert into simulator_failures (reference, failed_at)
+      values (${`msg_fail_${d}`}, ${at}::timestamptz)`);
+  }
   scheduler = makeScheduler(env, { now: () => NOW, settings: { PRUNE_BATCH_SIZE: "2" } });
 });
 
@@ -110,6 +119,8 @@ describe("prune-logs", () => {
       login_history_deleted: 2,
       audit_logs_deleted: 2,
       webhook_deliveries_deleted: 2,
+      simulator_deliveries_deleted: 2,
+      simulator_failures_deleted: 2,
       message_contents_cleared: 5,
     });
     const parts = await partitions();
@@ -125,6 +136,10 @@ describe("prune-logs", () => {
     expect(await count(sql`select count(*)::int as n from audit_logs`)).toBe(2);
     expect(await count(sql`select count(*)::int as n from webhook_deliveries`)).toBe(1);
     expect(await count(sql`select count(*)::int as n from webhook_delivery_attempts`)).toBe(1);
+    const kept = await env.db.db.execute<{ reference: string }>(
+      sql`select reference from simulator_deliveries union all select reference from simulator_failures`,
+    );
+    expect(kept.map((r) => r.reference).sort()).toEqual(["msg_fail_29", "msg_sim_29"]);
 
     const rows = await env.db.db.select().from(messages);
     expect(rows).toHaveLength(7);

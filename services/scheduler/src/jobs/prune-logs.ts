@@ -36,6 +36,25 @@ export const deleteBatch = (table: string, where: SQL) => (limit: number) =>
 const deleteCreatedBefore = (ctx: JobContext, table: string, cutoff: Date) =>
   inBatches(ctx, deleteBatch(table, sql`created_at < ${cutoff.toISOString()}::timestamptz`));
 
+/**
+ * The simulator's stand-in for WhatsApp's servers keeps one row per delivered test-mode
+ * message and one per magic-number failure: past retention no send can still be retried, so
+ * the rows only grow the tables. (Small tables, test mode only: a scan per batch is fine.)
+ */
+async function pruneSimulator(ctx: JobContext, cutoff: Date) {
+  const at = cutoff.toISOString();
+  return {
+    simulator_deliveries_deleted: await inBatches(
+      ctx,
+      deleteBatch("simulator_deliveries", sql`last_sent_at < ${at}::timestamptz`),
+    ),
+    simulator_failures_deleted: await inBatches(
+      ctx,
+      deleteBatch("simulator_failures", sql`failed_at < ${at}::timestamptz`),
+    ),
+  };
+}
+
 const CONTENT_WATERMARK = "scheduler:prune:message-content-watermark";
 const UNFINISHED = sql`('scheduled', 'queued', 'sending')`;
 
@@ -119,7 +138,8 @@ export const pruneLogs: JobDefinition = {
   name: "prune-logs",
   description:
     "Retention: drop api_logs day partitions past API_LOGS_RETENTION_DAYS (and create the " +
-    "next 7 days' ahead); batch-delete old login_history, audit_logs, webhook_deliveries; " +
+    "next 7 days' ahead); batch-delete old login_history, audit_logs, webhook_deliveries " +
+    "and the simulator's delivery records (SIMULATOR_RETENTION_DAYS); " +
     "null old messages' content and media.",
   schedules: (s) =>
     s.SCHEDULE_PRUNE_LOGS === "off" ? [] : [{ id: "prune-logs", pattern: s.SCHEDULE_PRUNE_LOGS }],
@@ -157,6 +177,7 @@ export const pruneLogs: JobDefinition = {
         "webhook_deliveries",
         addDays(now, -s.WEBHOOK_DELIVERIES_RETENTION_DAYS),
       ),
+      ...(await pruneSimulator(ctx, addDays(now, -s.SIMULATOR_RETENTION_DAYS))),
     };
     const contents = await pruneMessageContent(
       ctx,
