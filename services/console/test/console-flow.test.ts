@@ -346,6 +346,28 @@ describe.skipIf(!hasChromium)("the console in a real browser against the real st
       await row.getByText("asked by phone").waitFor(WAIT);
       expect(await row.getByText("api", { exact: true }).count()).toBe(1);
       await audit(page, "business opt-outs");
+
+      await page.getByRole("link", { name: "Consent", exact: true }).click();
+      await page.getByRole("heading", { name: "Consent" }).waitFor(WAIT);
+      const consent = page.getByRole("form", { name: "Consent keywords" });
+      const optOutWords = consent.getByLabel("Opt-out keywords");
+      await eventually(
+        async () => (await optOutWords.inputValue()).includes("STOP"),
+        "the default keywords",
+      );
+      await optOutWords.fill("STOP, Basta");
+      await consent.getByLabel("Opt-out confirmation").fill("You will get nothing more from us.");
+      await consent.getByRole("button", { name: "Save" }).click();
+      await consent.getByRole("status").getByText("Saved.").waitFor(WAIT);
+      await audit(page, "business consent");
+      const stored = await t.app.request("/api/v1/account/consent", {
+        headers: { authorization: `ApiKey ${rawKey}` },
+      });
+      expect(await stored.json()).toMatchObject({
+        opt_out_keywords: ["STOP", "Basta"],
+        opt_out_reply: "You will get nothing more from us.",
+        opt_in_reply: null,
+      });
       await context.close();
     },
     FLOW_TIMEOUT,

@@ -120,10 +120,23 @@ export const broadcasts = pgTable(
     pausedAt: tstz("paused_at"),
     completedAt: tstz("completed_at"),
     cancelledAt: tstz("cancelled_at"),
+    /** `Idempotency-Key` of the creating request, and the hash of its body (another body = 409). */
+    idempotencyKey: text("idempotency_key"),
+    requestHash: text("request_hash"),
+    /**
+     * A cancel whose `message.status` events are still to be emitted (by a worker, page by
+     * page, off the request path); `announcedThrough` is the last message id announced.
+     */
+    announcePending: boolean("announce_pending").notNull().default(false),
+    announcedThrough: text("announced_through"),
     ...timestamps,
   },
   (t) => [
     index("broadcasts_user_idx").on(t.userId, t.id),
+    uniqueIndex("broadcasts_user_idempotency_uq")
+      .on(t.userId, t.idempotencyKey)
+      .where(sql`idempotency_key is not null`),
+    index("broadcasts_announce_idx").on(t.sessionId).where(sql`announce_pending`),
     /** The worker's progress ticker scans the live broadcasts of the sessions it owns. */
     index("broadcasts_active_idx").on(t.sessionId).where(sql`status in ('running', 'paused')`),
     check("broadcasts_mode_ck", oneOf("mode", KEY_MODES)),

@@ -23,6 +23,7 @@ const ACCOUNT_NAV = [
   ["/my/messages", "Messages"],
   ["/my/broadcasts", "Broadcasts"],
   ["/my/opt-outs", "Opt-outs"],
+  ["/my/consent", "Consent"],
   ["/my/webhooks", "Webhooks"],
 ] as const;
 

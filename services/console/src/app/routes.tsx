@@ -8,6 +8,7 @@ import { ApiKeysPage } from "../pages/api-keys/api-keys-page.js";
 import { BroadcastPage } from "../pages/broadcast/broadcast-page.js";
 import { BroadcastsPage } from "../pages/broadcasts/broadcasts-page.js";
 import { ChangePasswordPage } from "../pages/change-password/change-password-page.js";
+import { ConsentPage } from "../pages/consent/consent-page.js";
 import { EventsPage } from "../pages/events/events-page.js";
 import { HomePage } from "../pages/home/home-page.js";
 import { MessagePage } from "../pages/message/message-page.js";
@@ -48,6 +49,7 @@ export const ACCOUNT_ROUTES: [string, Render][] = [
   ["/my/broadcasts", () => <BroadcastsPage />],
   ["/my/broadcasts/:id", (p) => <BroadcastPage id={p.id ?? ""} />],
   ["/my/opt-outs", () => <OptOutsPage />],
+  ["/my/consent", () => <ConsentPage />],
   ["/my/webhooks", () => <WebhooksPage />],
 ];
 

@@ -3,6 +3,7 @@ import { broadcasts, whatsappSessions } from "@wagate/db";
 import { and, eq, inArray, isNull, lte, or, type SQL } from "drizzle-orm";
 import type { WorkerContext } from "../context.js";
 import { withEvents } from "../events/emit.js";
+import { announceCancelled } from "./announce.js";
 
 /** Ticks per second at most; progress events of one broadcast are `intervalMs` apart at least. */
 const TICK_MS = 1000;
@@ -14,7 +15,8 @@ const TICK_MS = 1000;
  * least `intervalMs` old (a conditional UPDATE of `last_progress_at`, so two workers
  * overlapping during a takeover still send one), and a broadcast with nothing left unsent
  * becomes `completed` once (conditional UPDATE) with `broadcast.completed`. Each change and
- * its event commit together (`withEvents`).
+ * its event commit together (`withEvents`). Each tick first announces the messages of
+ * cancelled broadcasts (`announceCancelled`).
  */
 export function startBroadcastProgress(
   ctx: WorkerContext,
@@ -26,11 +28,10 @@ export function startBroadcastProgress(
   const timer = setInterval(
     () => {
       if (running || stopped) return;
-      running = tick(
-        ctx,
-        ownedSessions().map((s) => s.sessionId),
-        intervalMs,
-      )
+      const sessionIds = ownedSessions().map((s) => s.sessionId);
+      running = announceCancelled(ctx, sessionIds)
+        .catch((error) => ctx.logger.warn({ err: error }, "cancelled broadcast announce failed"))
+        .then(() => tick(ctx, sessionIds, intervalMs))
         .catch((error) => ctx.logger.warn({ err: error }, "broadcast progress tick failed"))
         .finally(() => {
           running = undefined;

@@ -102,3 +102,18 @@ async function enqueue(ctx: WorkerContext, jobs: BulkJobs): Promise<void> {
     }
   }
 }
+
+/**
+ * `withEvents` for many events written at once with `emitEvents` (`@wagate/core`
+ * `webhooks-bulk.ts`): `work` gets the transaction and the collecting stand-in queue; the
+ * delivery jobs and live-feed messages leave only after the commit.
+ */
+export async function withBulkEvents<T>(
+  ctx: WorkerContext,
+  work: (tx: Executor, queue: Queue) => Promise<T>,
+): Promise<T> {
+  const collected = collector(ctx);
+  const result = await ctx.db.transaction((tx) => work(tx, collected.queue));
+  await flush(ctx, collected);
+  return result;
+}

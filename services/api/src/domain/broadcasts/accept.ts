@@ -12,13 +12,14 @@ import {
   toBroadcastWire,
 } from "@wagate/core";
 import { broadcasts, type MessageMedia, newId, optOuts } from "@wagate/db";
-import { eq, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { AccountPrincipal, AppDeps } from "../../lib/context.js";
-import { ApiError, validationFailed } from "../../lib/errors.js";
+import { ApiError, conflict, validationFailed } from "../../lib/errors.js";
 import { getApiMetrics } from "../../lib/metrics.js";
 import { queueFor } from "../../lib/queues.js";
 import { quotaHeaders } from "../../lib/quota-headers.js";
 import { MAX_SCHEDULE_AHEAD_MS } from "../messages/accept.js";
+import { IDEMPOTENCY_WINDOW_MS } from "../messages/idempotency.js";
 import { normalizePhone } from "../phone/normalize.js";
 import { decidePrefix, loadPrefixRules } from "../phone/policy.js";
 import { requireSession } from "../sessions/find.js";
@@ -55,6 +56,8 @@ export interface BroadcastRequest {
   sendAt?: Date | undefined;
   /** Most sends per minute for this broadcast. */
   rate?: number | undefined;
+  /** The request's `Idempotency-Key` (format checked) and the fingerprint of its body. */
+  idempotency?: { key: string; fingerprint: string } | undefined;
 }
 
 export interface Refusal {
@@ -64,9 +67,52 @@ export interface Refusal {
 }
 
 export interface AcceptedBroadcast {
+  replayed: false;
   wire: BroadcastWire;
   refused: Refusal[];
   quotaHeaders: Record<string, string>;
+}
+
+/** An earlier request with the same `Idempotency-Key` and body: answer with its broadcast. */
+export interface ReplayedBroadcast {
+  replayed: true;
+  id: string;
+}
+
+/** Thrown inside the accept transaction when a concurrent request holds the same key. */
+class KeyTaken extends Error {}
+
+/**
+ * The broadcast an `Idempotency-Key` already made within 24 h (null when none): the same
+ * body answers with it, another body is 409 `conflict` (as on the message routes). A key
+ * past the window is freed.
+ */
+async function earlierWithKey(
+  deps: AppDeps,
+  userId: string,
+  idempotency: NonNullable<BroadcastRequest["idempotency"]>,
+  now: Date,
+): Promise<ReplayedBroadcast | null> {
+  const [row] = await deps.db
+    .select({
+      id: broadcasts.id,
+      requestHash: broadcasts.requestHash,
+      createdAt: broadcasts.createdAt,
+    })
+    .from(broadcasts)
+    .where(and(eq(broadcasts.userId, userId), eq(broadcasts.idempotencyKey, idempotency.key)))
+    .limit(1);
+  if (!row) return null;
+  if (now.getTime() - row.createdAt.getTime() >= IDEMPOTENCY_WINDOW_MS) {
+    await deps.db.update(broadcasts).set({ idempotencyKey: null }).where(eq(broadcasts.id, row.id));
+    return null;
+  }
+  if (row.requestHash !== idempotency.fingerprint) {
+    throw conflict("this Idempotency-Key was already used with a different request body", {
+      broadcast_id: row.id,
+    });
+  }
+  return { replayed: true, id: row.id };
 }
 
 interface Accepted {
@@ -157,8 +203,13 @@ export async function acceptBroadcast(
   deps: AppDeps,
   account: AccountPrincipal,
   request: BroadcastRequest,
-): Promise<AcceptedBroadcast> {
+): Promise<AcceptedBroadcast | ReplayedBroadcast> {
   const now = deps.now();
+  const { idempotency } = request;
+  if (idempotency) {
+    const earlier = await earlierWithKey(deps, account.userId, idempotency, now);
+    if (earlier) return earlier;
+  }
   if (request.sendAt && request.sendAt.getTime() - now.getTime() > MAX_SCHEDULE_AHEAD_MS) {
     throw validationFailed("send_at must be at most 30 days ahead", {
       fields: [{ path: "send_at", message: "must be at most 30 days ahead" }],
@@ -193,6 +244,9 @@ export async function acceptBroadcast(
     now,
   );
   if (!reservation.allowed) {
+    // A concurrent twin may have taken the units this request would replay.
+    const earlier = idempotency && (await earlierWithKey(deps, account.userId, idempotency, now));
+    if (earlier) return earlier;
     getApiMetrics(deps.registry).quotaRejections.inc({ mode: account.mode });
     throw new ApiError(
       "quota_exceeded",
@@ -235,10 +289,15 @@ export async function acceptBroadcast(
           refusedCount: refused.length,
           refused: refused.slice(0, MAX_REFUSALS_KEPT),
           scheduledAt: scheduled,
+          idempotencyKey: idempotency?.key ?? null,
+          requestHash: idempotency?.fingerprint ?? null,
           createdAt: now,
           updatedAt: now,
         })
+        // Waits for a concurrent insert of the same key to commit, then skips: that one won.
+        .onConflictDoNothing()
         .returning();
+      if (!inserted) throw new KeyTaken();
       const nowIso = now.toISOString();
       for (let i = 0; i < accepted.length; i += INSERT_CHUNK) {
         const chunk = JSON.stringify(
@@ -265,6 +324,11 @@ export async function acceptBroadcast(
       day: reservation.day,
       units: accepted.length,
     }).catch((e) => deps.logger.error({ err: e }, "quota release failed"));
+    if (error instanceof KeyTaken && idempotency) {
+      const winner = await earlierWithKey(deps, account.userId, idempotency, now);
+      if (winner) return winner;
+      throw conflict("a concurrent request with this Idempotency-Key is in progress");
+    }
     throw error;
   }
   metrics.recipients.inc({ result: "accepted" }, accepted.length);
@@ -296,7 +360,12 @@ export async function acceptBroadcast(
     failed: 0,
     cancelled: 0,
   };
-  return { wire: toBroadcastWire(row, counts, session.name, now), refused, quotaHeaders: headers };
+  return {
+    replayed: false,
+    wire: toBroadcastWire(row, counts, session.name, now),
+    refused,
+    quotaHeaders: headers,
+  };
 }
 
 /**

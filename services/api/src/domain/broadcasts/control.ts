@@ -3,15 +3,14 @@ import {
   type BroadcastRow,
   broadcastCounts,
   emitEvent,
-  endUnsentMany,
+  releaseQuotaUnits,
   toBroadcastWire,
 } from "@wagate/core";
 import { broadcasts, messages, whatsappSessions } from "@wagate/db";
-import { and, asc, desc, eq, inArray, lt, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, lt, type SQL, sql } from "drizzle-orm";
 import type { AccountPrincipal, AppDeps } from "../../lib/context.js";
 import { conflict, notFound } from "../../lib/errors.js";
 import { queueFor } from "../../lib/queues.js";
-import { announceEndedMessages } from "../consent/opt-outs.js";
 import { enqueueBroadcastJobs } from "./accept.js";
 
 type Account = Pick<AccountPrincipal, "userId" | "mode">;
@@ -202,30 +201,46 @@ export async function resumeBroadcast(deps: AppDeps, account: Account, id: strin
 }
 
 /**
- * Cancel: every unsent message is `cancelled` and its unit returned (`endUnsentMany`, one
- * UPDATE), `message.status` announced for each, jobs removed, `broadcast.completed` emitted
- * with status `cancelled`. Messages already being sent finish.
+ * Cancel, in one transaction: the broadcast becomes `cancelled` with `announce_pending` set,
+ * and every unsent message `cancelled` with its unit marked refunded (one UPDATE that
+ * returns only the units per day); the units go back in one DECRBY per day after the commit,
+ * so exactly once. `broadcast.completed` (status `cancelled`) is emitted here; the
+ * `message.status` of each cancelled message, and the removal of their send jobs, are left to
+ * the workers (`announceCancelled`, whatsapp-worker `broadcasts/announce.ts`), page by page
+ * and durably, so a 100 000-recipient cancel answers at once. Messages being sent finish.
  */
 export async function cancelBroadcast(deps: AppDeps, account: Account, id: string) {
   const current = await requireBroadcast(deps, account, id);
   const now = deps.now();
-  const row = await transition(deps, account, id, ["running", "paused"], {
-    status: "cancelled",
-    cancelledAt: now,
+  const result = await deps.db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(broadcasts)
+      .set({ status: "cancelled", cancelledAt: now, announcePending: true, updatedAt: now })
+      .where(and(owned(account, id), inArray(broadcasts.status, ["running", "paused"])) as SQL)
+      .returning();
+    if (!row) return null;
+    const units = await tx.execute<{ quota_day: string | null; n: number }>(sql`
+      with ended as (
+        update messages set status = 'cancelled', cancelled_at = ${now.toISOString()}::timestamptz,
+          updated_at = ${now.toISOString()}::timestamptz,
+          quota_refunded_at = case when quota_day is null then null
+            else ${now.toISOString()}::timestamptz end
+        where broadcast_id = ${id} and status in ('queued', 'scheduled')
+          and quota_refunded_at is null and direction = 'outbound'
+        returning quota_day)
+      select quota_day::text as quota_day, count(*)::int as n from ended group by quota_day`);
+    return { row, units: [...units] };
   });
-  if (!row) throw refuse(current, "cancelled");
-  const ended = await endUnsentMany(deps, eq(messages.broadcastId, id), {
-    to: "cancelled",
-    from: ["queued", "scheduled"],
-    now,
-    announce: (rows) => announceEndedMessages(deps, rows),
-  });
-  if (row.sessionId) {
-    await removeJobs(
-      deps,
-      row.sessionId,
-      ended.map((m) => m.id),
-    );
+  if (!result) throw refuse(current, "cancelled");
+  const { row, units } = result;
+  for (const unit of units) {
+    if (unit.quota_day === null) continue;
+    await releaseQuotaUnits(deps.redis, deps.redisPrefix, {
+      userId: row.userId,
+      mode: row.mode,
+      day: unit.quota_day,
+      units: Number(unit.n),
+    }).catch((error) => deps.logger.error({ err: error, units: unit.n }, "quota refund failed"));
   }
   const wire = await getBroadcast(deps, account, id);
   const { refused: _refused, ...data } = wire;

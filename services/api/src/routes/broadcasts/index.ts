@@ -16,6 +16,7 @@ import {
   sessionWireOf,
 } from "../../domain/broadcasts/control.js";
 import { CsvError, parseRecipientsCsv } from "../../domain/broadcasts/csv.js";
+import { IDEMPOTENCY_KEY_PATTERN, requestFingerprint } from "../../domain/messages/idempotency.js";
 import { prepareMedia } from "../../domain/messages/media.js";
 import { normalizePhone } from "../../domain/phone/normalize.js";
 import { validationFailed } from "../../lib/errors.js";
@@ -25,6 +26,7 @@ import { requireAccount } from "../../middleware/account-auth.js";
 import { messageListSchema } from "../messages/schema.js";
 import {
   broadcastDetailSchema,
+  broadcastIdempotencyHeaders,
   broadcastIdParam,
   broadcastListSchema,
   broadcastMessagesQuery,
@@ -40,10 +42,11 @@ const createDef = createRoute({
   tags: TAGS,
   summary: "Send one message to many recipients",
   description:
-    "Scope `messages:send`. Every row is screened (valid international number, phone prefix policy, duplicates, the opt-out list, every `{{variable}}` of the text present); refused rows are listed with their reason and the rest are accepted: one message per recipient, written in one transaction, with the daily quota reserved for all of them at once (429 `quota_exceeded` with `details.missing` when it does not cover them; nothing is accepted). Messages are sent through the session's pacing, after any single send waiting on it, at most `rate` a minute when given. 422 when no row can be sent.",
+    "Scope `messages:send`. With an `Idempotency-Key`, the same key and body within 24 h answer with the first broadcast (`Idempotent-Replayed: true`; nothing is created and no quota reserved again) and another body → 409 `conflict`. Every row is screened (valid international number, phone prefix policy, duplicates, the opt-out list, every `{{variable}}` of the text present); refused rows are listed with their reason and the rest are accepted: one message per recipient, written in one transaction, with the daily quota reserved for all of them at once (429 `quota_exceeded` with `details.missing` when it does not cover them; nothing is accepted). Messages are sent through the session's pacing, after any single send waiting on it, at most `rate` a minute when given. 422 when no row can be sent.",
   security: API_KEY_SECURITY,
   middleware: [requireAccount("messages:send")] as const,
   request: {
+    headers: broadcastIdempotencyHeaders,
     body: { content: { "application/json": { schema: createBroadcastBody } }, required: true },
   },
   responses: {
@@ -51,7 +54,7 @@ const createDef = createRoute({
       description: "Accepted, with the refused rows",
       content: { "application/json": { schema: broadcastDetailSchema } },
     },
-    ...pickErrors(400, 401, 403, 404, 413, 422, 429),
+    ...pickErrors(400, 401, 403, 404, 409, 413, 422, 429),
   },
 });
 
@@ -136,6 +139,15 @@ export function broadcastsRouter() {
   router.openapi(createDef, async (c) => {
     const body = c.req.valid("json");
     const deps = c.get("deps");
+    const account = c.get("account");
+    const key = c.req.header("idempotency-key");
+    if (key !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(key)) {
+      throw validationFailed(
+        "Idempotency-Key must be 1 to 255 printable ASCII characters",
+        { fields: [{ path: "Idempotency-Key", message: "invalid" }] },
+        400,
+      );
+    }
     if ((body.recipients === undefined) === (body.csv === undefined)) {
       throw validationFailed("give exactly one of recipients or csv", {
         fields: [{ path: "recipients", message: "give exactly one of recipients or csv" }],
@@ -165,7 +177,7 @@ export function broadcastsRouter() {
       "media" in body.message
         ? await prepareMedia(body.message.media, { allowPrivate: deps.env.WEBHOOK_ALLOW_PRIVATE })
         : null;
-    const accepted = await acceptBroadcast(deps, c.get("account"), {
+    const accepted = await acceptBroadcast(deps, account, {
       name: body.name,
       session: body.session,
       type: prepared?.type ?? "text",
@@ -175,7 +187,16 @@ export function broadcastsRouter() {
       recipients,
       sendAt: body.send_at ? new Date(body.send_at) : undefined,
       rate: body.rate,
+      // The body as sent (a CSV is its text), so a replay must repeat it exactly.
+      idempotency: key
+        ? { key, fingerprint: requestFingerprint({ mode: account.mode, body }) }
+        : undefined,
     });
+    if (accepted.replayed) {
+      c.header("Idempotent-Replayed", "true");
+      c.header("Location", `/api/v1/broadcasts/${accepted.id}`);
+      return c.json(await getBroadcast(deps, account, accepted.id), 202);
+    }
     for (const [name, value] of Object.entries(accepted.quotaHeaders)) c.header(name, value);
     c.header("Location", `/api/v1/broadcasts/${accepted.wire.id}`);
     return c.json({ ...accepted.wire, refused: accepted.refused }, 202);

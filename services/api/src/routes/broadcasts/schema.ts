@@ -73,6 +73,13 @@ export const createBroadcastBody = z
   })
   .openapi("CreateBroadcast");
 
+export const broadcastIdempotencyHeaders = z.object({
+  "idempotency-key": z.string().optional().openapi({
+    description:
+      "Same key + same body within 24 h answers with the first broadcast (same id, `Idempotent-Replayed: true`), creating nothing and reserving no quota again; same key + another body → 409 `conflict`",
+  }),
+});
+
 export const broadcastIdParam = z.object({
   id: z
     .string()
