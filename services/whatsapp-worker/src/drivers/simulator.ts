@@ -1,6 +1,12 @@
 import { createHash, randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
-import type { GroupInfo, GroupMember, GroupParticipantAction, KeyMode } from "@wagate/contracts";
+import type {
+  ContactProfile,
+  GroupInfo,
+  GroupMember,
+  GroupParticipantAction,
+  KeyMode,
+} from "@wagate/contracts";
 import {
   simGroupChange,
   simGroupCreate,
@@ -83,6 +89,23 @@ export function simulatedLid(phone: string): string {
     .padStart(15, "1")
     .slice(-15);
   return `${digits}@lid`;
+}
+
+/**
+ * What the simulator answers for a contact's profile (`GET /contacts/{phone}`): about
+ * `Sim <last 4 digits> is available`, picture
+ * `https://simulator.wagate.invalid/profile/<digits>.jpg` (a reserved domain: never fetched);
+ * a phone ending in `0000` (not on WhatsApp) has neither.
+ */
+export function simulatedProfile(chat: string): ContactProfile {
+  const digits = chat.replace(/@.*$/, "").replace(/\D/g, "");
+  if (chat.endsWith(SIM_MAGIC.notOnWhatsApp) || digits === "") {
+    return { about: null, profilePictureUrl: null };
+  }
+  return {
+    about: `Sim ${digits.slice(-4)} is available`,
+    profilePictureUrl: `https://simulator.wagate.invalid/profile/${digits}.jpg`,
+  };
 }
 
 /** The phone number a simulator session links as: stable per session id. */
@@ -299,6 +322,12 @@ export class SimulatorDriver extends EventEmitter<DriverEvents> implements Whats
             lid: simulatedLid(phone),
           },
     );
+  }
+
+  /** The fixed profile of a simulated user (`simulatedProfile`; `…0000` has none). */
+  async getProfile(chat: string): Promise<ContactProfile> {
+    this.requireReady();
+    return simulatedProfile(chat);
   }
 
   // Groups (issue 12): kept in this process's memory per session (`sim-groups.ts`).
