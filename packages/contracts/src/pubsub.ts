@@ -75,6 +75,8 @@ export const driverOpSchema = z.discriminatedUnion("op", [
     description: z.string().optional(),
   }),
   z.object({ op: z.literal("group_leave"), group: z.string() }),
+  // A contact's profile (issue 12): `chat` is a phone (E.164) or a `…@lid` id.
+  z.object({ op: z.literal("profile"), chat: z.string() }),
 ]);
 export type DriverOp = z.infer<typeof driverOpSchema>;
 export const driverOpCommandSchema = z.object({
@@ -110,15 +112,28 @@ export interface GroupInfo {
   /** ISO time of creation when known. */
   createdAt: string | null;
 }
+/** A contact's "about" text and profile picture URL; null when hidden or unknown. */
+export interface ContactProfile {
+  about: string | null;
+  profilePictureUrl: string | null;
+}
 /**
  * The owner's answer to a `DriverOpCommand`: `result` is `{numbers: NumberCheck[]}` for
  * `check_numbers`, `{groups}` for `group_list`, `{group}` for the other group ops except
- * `group_leave`, `{}` otherwise. `reason`: `unsupported` (the driver cannot), `not_ready`
+ * `group_leave`, `{profile}` for `profile`, `{}` otherwise. `reason`: `unsupported` (the driver cannot), `not_ready`
  * (the session is not connected), `not_found` (no such group on this session), `failed`
  * (WhatsApp refused or timed out).
  */
 export type DriverOpReply =
-  | { ok: true; result: { numbers?: NumberCheck[]; groups?: GroupInfo[]; group?: GroupInfo } }
+  | {
+      ok: true;
+      result: {
+        numbers?: NumberCheck[];
+        groups?: GroupInfo[];
+        group?: GroupInfo;
+        profile?: ContactProfile;
+      };
+    }
   | {
       ok: false;
       reason: "unsupported" | "not_ready" | "not_found" | "failed";

@@ -89,6 +89,16 @@ export const apiEnvSchema = baseEnvSchema
       .int()
       .min(0)
       .default(7 * 24 * 3600),
+    /**
+     * How long a contact's profile (about, profile picture URL) asked of a session is kept,
+     * seconds: within it `GET /contacts/{phone}` answers from Postgres without asking the
+     * session again. Default 1 day (WhatsApp's picture URLs expire after a while).
+     */
+    CONTACT_PROFILE_TTL_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(24 * 3600),
     /** Largest request body, bytes (base64 media included). */
     MAX_BODY_BYTES: z.coerce
       .number()

@@ -106,9 +106,21 @@ export class FakeWebjsClient extends EventEmitter implements WebjsClient {
     this.seen.push(chatId);
     return true;
   }
+  /** What a contact's `getAbout()` answers, by id (an Error is thrown); absent: undefined. */
+  abouts = new Map<string, string | null | Error>();
+  /** What `getProfilePicUrl` answers, by id (an Error is thrown); absent: undefined. */
+  profilePics = new Map<string, string | Error>();
+  /** Every `getAbout` (on a contact) and `getProfilePicUrl` call, with the id. */
+  profileCalls: Array<{ method: string; id: string }> = [];
   async getContactById(contactId: string) {
     this.contactLookups.push(contactId);
-    return { id: { _serialized: contactId }, isContact: true };
+    return new FakeContact(this, contactId);
+  }
+  async getProfilePicUrl(contactId: string) {
+    this.profileCalls.push({ method: "getProfilePicUrl", id: contactId });
+    const url = this.profilePics.get(contactId);
+    if (url instanceof Error) throw url;
+    return url;
   }
   async requestPairingCode(...args: [string, boolean?, number?]) {
     this.pairingCodeRequests.push(args);
@@ -129,3 +141,22 @@ export class FakeWebjsClient extends EventEmitter implements WebjsClient {
 }
 
 export const fakeClientFactory = (spec: WebjsClientSpec) => new FakeWebjsClient(spec);
+
+/** The library's `Contact`, as far as the driver reads it (`getAbout` on the prototype). */
+class FakeContact {
+  readonly id: { _serialized: string };
+  readonly isContact = true;
+  constructor(
+    private readonly client: FakeWebjsClient,
+    contactId: string,
+  ) {
+    this.id = { _serialized: contactId };
+    Object.defineProperty(this, "client", { enumerable: false });
+  }
+  async getAbout() {
+    this.client.profileCalls.push({ method: "getAbout", id: this.id._serialized });
+    const about = this.client.abouts.get(this.id._serialized);
+    if (about instanceof Error) throw about;
+    return about;
+  }
+}

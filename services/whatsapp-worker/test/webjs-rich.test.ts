@@ -201,6 +201,49 @@ describe("webjs driver: operations on messages and numbers", () => {
   });
 });
 
+describe("webjs driver: contact profile", () => {
+  it("getProfile: getContactById(id).getAbout() and getProfilePicUrl(id), for a phone or a LID", async () => {
+    const { d, client } = await linked();
+    client.abouts.set(CHAT, "Busy building things");
+    client.profilePics.set(CHAT, "https://pps.whatsapp.net/v/t61/abc.jpg?oe=1");
+    expect(await d.getProfile(TO)).toEqual({
+      about: "Busy building things",
+      profilePictureUrl: "https://pps.whatsapp.net/v/t61/abc.jpg?oe=1",
+    });
+    expect(client.contactLookups).toEqual([CHAT]);
+    expect(client.profileCalls).toEqual([
+      { method: "getAbout", id: CHAT },
+      { method: "getProfilePicUrl", id: CHAT },
+    ]);
+
+    const lid = "123456789012345@lid";
+    client.profilePics.set(lid, "https://pps.whatsapp.net/v/t61/lid.jpg");
+    expect(await d.getProfile(lid)).toEqual({
+      about: null,
+      profilePictureUrl: "https://pps.whatsapp.net/v/t61/lid.jpg",
+    });
+    expect(client.contactLookups.at(-1)).toBe(lid);
+  });
+
+  it("getProfile: undefined, null, empty or a throw from the library → null, never a failure", async () => {
+    const { d, client } = await linked();
+    expect(await d.getProfile(TO)).toEqual({ about: null, profilePictureUrl: null });
+    client.abouts.set(CHAT, new Error("privacy"));
+    client.profilePics.set(CHAT, new Error("404"));
+    expect(await d.getProfile(TO)).toEqual({ about: null, profilePictureUrl: null });
+    client.abouts.set(CHAT, "");
+    client.profilePics.delete(CHAT);
+    expect(await d.getProfile(TO)).toEqual({ about: null, profilePictureUrl: null });
+    expect(client.profileCalls.filter((c) => c.method === "getProfilePicUrl")).toHaveLength(3);
+  });
+
+  it("getProfile before the session is ready is session_not_ready", async () => {
+    const d = driver();
+    await d.start();
+    await expect(d.getProfile(TO)).rejects.toMatchObject({ code: "session_not_ready" });
+  });
+});
+
 describe("webjs driver: rich events", () => {
   it("a LID-only sender's message carries the phone resolved through getContactLidAndPhone", async () => {
     const { d, client } = await linked();

@@ -365,6 +365,10 @@ export const contacts = pgTable(
     checkedAt: tstz("checked_at"),
     lastInboundAt: tstz("last_inbound_at"),
     lastOutboundAt: tstz("last_outbound_at"),
+    /** The profile last asked of a session (`GET /contacts/{phone}`), kept for a while. */
+    about: text("about"),
+    profilePictureUrl: text("profile_picture_url"),
+    profileCheckedAt: tstz("profile_checked_at"),
     ...timestamps,
   },
   (t) => [

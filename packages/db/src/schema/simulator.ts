@@ -1,4 +1,4 @@
-import { index, integer, pgTable, text } from "drizzle-orm/pg-core";
+import { index, integer, jsonb, pgTable, primaryKey, text } from "drizzle-orm/pg-core";
 import { tstz } from "./_columns.js";
 
 /*
@@ -37,3 +37,19 @@ export const simulatorFailures = pgTable("simulator_failures", {
   reference: text("reference").primaryKey(),
   failedAt: tstz("failed_at").notNull(),
 });
+
+/**
+ * The simulator's groups (issue 12), per session: the group as the driver reports it
+ * (`GroupInfo` of `@wagate/contracts`, camelCase), so a group outlives a worker restart and
+ * follows its session to another worker.
+ */
+export const simulatorGroups = pgTable(
+  "simulator_groups",
+  {
+    sessionId: text("session_id").notNull(),
+    groupId: text("group_id").notNull(),
+    info: jsonb("info").notNull(),
+    updatedAt: tstz("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.sessionId, t.groupId] })],
+);

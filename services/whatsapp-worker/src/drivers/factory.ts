@@ -1,5 +1,6 @@
 import type { Database } from "@wagate/db";
 import { PostgresAuthStore } from "./remote-auth-store.js";
+import { postgresSimGroups } from "./sim-groups.js";
 import type { SimulatedNetwork } from "./sim-network.js";
 import { postgresSimulatorServers } from "./sim-servers.js";
 import { SimulatorDriver, type SimulatorProfile } from "./simulator.js";
@@ -13,7 +14,10 @@ export interface DriverFactoryOptions {
   simProfile?: SimulatorProfile;
   /** Simulator QR time before linking. Default 2000 (fast: 10). */
   simLinkDelayMs?: number;
-  /** An in-memory simulator network (tests); default: the shared `simulator_*` tables. */
+  /**
+   * An in-memory simulator network (tests; groups then stay in this process's memory too);
+   * default: the shared `simulator_*` tables.
+   */
   simNetwork?: SimulatedNetwork;
   /** Chromium for webjs. Default `/usr/bin/chromium`. */
   executablePath?: string;
@@ -38,7 +42,10 @@ export function createDriverFactory(options: DriverFactoryOptions): DriverFactor
         ...(options.simLinkDelayMs !== undefined ? { linkDelayMs: options.simLinkDelayMs } : {}),
         ...(options.simNetwork
           ? { network: options.simNetwork }
-          : { servers: postgresSimulatorServers(options.db) }),
+          : {
+              servers: postgresSimulatorServers(options.db),
+              groups: postgresSimGroups(options.db),
+            }),
       });
     }
     if (session.mode !== "live") throw new Error("the webjs driver serves live sessions only");

@@ -1,7 +1,15 @@
 import { createHash, randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
-import type { GroupInfo, GroupMember, GroupParticipantAction, KeyMode } from "@wagate/contracts";
+import type {
+  ContactProfile,
+  GroupInfo,
+  GroupMember,
+  GroupParticipantAction,
+  KeyMode,
+} from "@wagate/contracts";
 import {
+  processSimGroups,
+  type SimGroupStore,
   simGroupChange,
   simGroupCreate,
   simGroupGet,
@@ -52,6 +60,8 @@ export interface SimulatorOptions {
    * network; workers pass `postgresSimulatorServers(db)` so every process shares them.
    */
   servers?: SimulatorServers;
+  /** Where groups are kept: workers pass `postgresSimGroups(db)`; default this process's memory. */
+  groups?: SimGroupStore;
   now?: () => Date;
 }
 
@@ -85,6 +95,23 @@ export function simulatedLid(phone: string): string {
   return `${digits}@lid`;
 }
 
+/**
+ * What the simulator answers for a contact's profile (`GET /contacts/{phone}`): about
+ * `Sim <last 4 digits> is available`, picture
+ * `https://simulator.wagate.invalid/profile/<digits>.jpg` (a reserved domain: never fetched);
+ * a phone ending in `0000` (not on WhatsApp) has neither.
+ */
+export function simulatedProfile(chat: string): ContactProfile {
+  const digits = chat.replace(/@.*$/, "").replace(/\D/g, "");
+  if (chat.endsWith(SIM_MAGIC.notOnWhatsApp) || digits === "") {
+    return { about: null, profilePictureUrl: null };
+  }
+  return {
+    about: `Sim ${digits.slice(-4)} is available`,
+    profilePictureUrl: `https://simulator.wagate.invalid/profile/${digits}.jpg`,
+  };
+}
+
 /** The phone number a simulator session links as: stable per session id. */
 export function simulatedPhoneNumber(sessionId: string): string {
   const digits = BigInt(`0x${createHash("sha256").update(sessionId).digest("hex").slice(0, 12)}`)
@@ -111,10 +138,11 @@ export class SimulatorDriver extends EventEmitter<DriverEvents> implements Whats
   private qrTimer: NodeJS.Timeout | undefined;
   private state: "stopped" | "qr" | "ready" = "stopped";
   private readonly servers: SimulatorServers;
+  private readonly groups: SimGroupStore;
   /** Bumped by start/stop/logout: a callback of an earlier run finds it changed and does nothing. */
   private generation = 0;
   private readonly opts: Required<
-    Omit<SimulatorOptions, "network" | "servers" | "now" | "profile">
+    Omit<SimulatorOptions, "network" | "servers" | "groups" | "now" | "profile">
   >;
   private readonly now: () => Date;
   readonly phoneNumber: string;
@@ -136,6 +164,7 @@ export class SimulatorDriver extends EventEmitter<DriverEvents> implements Whats
       replyDelayMs: options.replyDelayMs ?? (fast ? 5 : 500),
     };
     this.servers = options.servers ?? memorySimulatorServers(options.network ?? simulatedNetwork);
+    this.groups = options.groups ?? processSimGroups;
     this.now = options.now ?? (() => new Date());
     this.phoneNumber = simulatedPhoneNumber(options.sessionId);
   }
@@ -301,7 +330,13 @@ export class SimulatorDriver extends EventEmitter<DriverEvents> implements Whats
     );
   }
 
-  // Groups (issue 12): kept in this process's memory per session (`sim-groups.ts`).
+  /** The fixed profile of a simulated user (`simulatedProfile`; `…0000` has none). */
+  async getProfile(chat: string): Promise<ContactProfile> {
+    this.requireReady();
+    return simulatedProfile(chat);
+  }
+
+  // Groups (issue 12): kept per session in the `SimGroupStore` (`sim-groups.ts`).
   // WhatsApp tells every member about a change, us included: each change made here is
   // followed by its `group_participants` / `group_update` event after `replyDelayMs`.
 
@@ -315,7 +350,7 @@ export class SimulatorDriver extends EventEmitter<DriverEvents> implements Whats
 
   async listGroups(): Promise<GroupInfo[]> {
     this.requireReady();
-    return simGroupList(this.opts.sessionId);
+    return simGroupList(this.groups, this.opts.sessionId);
   }
 
   /** Phones ending in `0000` (not on WhatsApp) are left out, as WhatsApp does. */
@@ -325,6 +360,7 @@ export class SimulatorDriver extends EventEmitter<DriverEvents> implements Whats
       .filter((p) => !p.endsWith(SIM_MAGIC.notOnWhatsApp) && p !== this.phoneNumber)
       .map((p) => this.member(p));
     return simGroupCreate(
+      this.groups,
       this.opts.sessionId,
       { ...this.member(this.phoneNumber) },
       subject,
@@ -335,7 +371,7 @@ export class SimulatorDriver extends EventEmitter<DriverEvents> implements Whats
 
   async getGroup(group: string): Promise<GroupInfo> {
     this.requireReady();
-    return simGroupGet(this.opts.sessionId, group);
+    return simGroupGet(this.groups, this.opts.sessionId, group);
   }
 
   async changeGroupParticipants(
@@ -347,7 +383,14 @@ export class SimulatorDriver extends EventEmitter<DriverEvents> implements Whats
     const members = phones
       .filter((p) => !(action === "add" && p.endsWith(SIM_MAGIC.notOnWhatsApp)))
       .map((p) => this.member(p));
-    const { group: info, changed } = simGroupChange(this.opts.sessionId, group, action, members);
+    const { group: info, changed } = await simGroupChange(
+      this.groups,
+      this.opts.sessionId,
+      group,
+      action,
+      members,
+      this.now(),
+    );
     if (changed.length) this.announceParticipants(group, action, changed, this.me);
     return info;
   }
@@ -357,7 +400,7 @@ export class SimulatorDriver extends EventEmitter<DriverEvents> implements Whats
     change: { subject?: string; description?: string },
   ): Promise<GroupInfo> {
     this.requireReady();
-    const info = simGroupUpdate(this.opts.sessionId, group, change);
+    const info = await simGroupUpdate(this.groups, this.opts.sessionId, group, change, this.now());
     for (const field of ["subject", "description"] as const) {
       const value = change[field];
       if (value === undefined) continue;
@@ -376,7 +419,7 @@ export class SimulatorDriver extends EventEmitter<DriverEvents> implements Whats
 
   async leaveGroup(group: string): Promise<void> {
     this.requireReady();
-    simGroupLeave(this.opts.sessionId, group);
+    await simGroupLeave(this.groups, this.opts.sessionId, group);
   }
 
   private announceParticipants(
@@ -465,7 +508,7 @@ export class SimulatorDriver extends EventEmitter<DriverEvents> implements Whats
     }
     if (text?.trim() === "leave" && to.endsWith("@g.us")) {
       // The group's last member who is not an admin leaves it.
-      this.memberLeaves(to);
+      void this.memberLeaves(to).catch(() => {});
     }
     const mediaTrigger = text?.trim();
     if (
@@ -510,17 +553,24 @@ export class SimulatorDriver extends EventEmitter<DriverEvents> implements Whats
     return { waMessageId };
   }
 
-  private memberLeaves(group: string): void {
+  private async memberLeaves(group: string): Promise<void> {
     let leaving: GroupMember | undefined;
     try {
-      leaving = simGroupGet(this.opts.sessionId, group)
-        .participants.filter((p) => !p.isAdmin)
+      leaving = (await simGroupGet(this.groups, this.opts.sessionId, group)).participants
+        .filter((p) => !p.isAdmin)
         .at(-1);
     } catch {
       return; // not a group of this session
     }
     if (!leaving) return;
-    const { changed } = simGroupChange(this.opts.sessionId, group, "remove", [leaving]);
+    const { changed } = await simGroupChange(
+      this.groups,
+      this.opts.sessionId,
+      group,
+      "remove",
+      [leaving],
+      this.now(),
+    );
     if (changed.length) this.announceParticipants(group, "remove", changed, null);
   }
 

@@ -1,5 +1,6 @@
 import type { EventEmitter } from "node:events";
 import type {
+  ContactProfile,
   Driver,
   GroupInfo,
   GroupParticipantAction,
@@ -339,6 +340,11 @@ export interface WhatsAppDriver extends EventEmitter<DriverEvents> {
   setPresence?(chat: string, state: "typing" | "recording" | "paused"): Promise<void>;
   /** Whether each phone (E.164) has WhatsApp, with its id and LID when known. */
   checkNumbers?(phones: string[]): Promise<NumberLookup[]>;
+  /**
+   * A contact's "about" text and profile picture URL (`chat`: phone E.164 or `…@lid`);
+   * each null when hidden, unknown or not answered.
+   */
+  getProfile?(chat: string): Promise<ContactProfile>;
   // Groups (issue 12). `group` is a `…@g.us` id, phones E.164. An unknown group (or one
   // this session is not in) throws `GroupNotFoundError`.
   /** The session's groups (`inviteCode` null: not fetched for a list). */

@@ -88,8 +88,13 @@ export interface WebjsClient extends EventEmitter {
   ): Promise<Array<{ lid?: string | undefined; pn?: string | undefined }>>;
   /** Marks the chat as read. */
   sendSeen(chatId: string): Promise<boolean>;
-  /** A WhatsApp contact (for contact-card lists). */
+  /**
+   * A WhatsApp contact (for contact-card lists, and its `getAbout()` for a profile: the
+   * library's `Contact`, typed loosely since only that method is read).
+   */
   getContactById(contactId: string): Promise<unknown>;
+  /** A user's profile picture URL (undefined when hidden or none). Optional for stand-ins. */
+  getProfilePicUrl?(contactId: string): Promise<string | undefined | null>;
   /** Chats with their last activity (unix seconds), for the backfill after a reconnect. */
   getChats(): Promise<WebjsChat[]>;
   /**

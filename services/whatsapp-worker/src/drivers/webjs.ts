@@ -1,6 +1,12 @@
 import { EventEmitter } from "node:events";
 import path from "node:path";
-import type { GroupInfo, GroupParticipantAction, KeyMode, MessageType } from "@wagate/contracts";
+import type {
+  ContactProfile,
+  GroupInfo,
+  GroupParticipantAction,
+  KeyMode,
+  MessageType,
+} from "@wagate/contracts";
 import { browserMemoryBytes, reapBrowser } from "./browser-processes.js";
 import {
   ackFromWebjs,
@@ -697,6 +703,40 @@ export class WebjsDriver extends EventEmitter<DriverEvents> implements WhatsAppD
       out.push({ phone, onWhatsApp: true, waId: id._serialized, lid: who.lid });
     }
     return out;
+  }
+
+  /**
+   * A contact's about text (`getContactById(id)` then the contact's `getAbout()`) and
+   * profile picture URL (`getProfilePicUrl(id)`), each null when the library answers
+   * nothing or throws (hidden by privacy settings, no picture, unknown user). `chat` is a
+   * phone (E.164, as `<digits>@c.us`) or a `…@lid` id.
+   */
+  async getProfile(chat: string): Promise<ContactProfile> {
+    const client = this.readyClient();
+    const id = chat.includes("@") ? chat : `${chat.replace(/\D/g, "")}@c.us`;
+    const text = (value: unknown) => (typeof value === "string" && value !== "" ? value : null);
+    let about: string | null = null;
+    try {
+      const contact = (await withTimeout(client.getContactById(id), 5_000, "contact")) as {
+        getAbout?: () => Promise<unknown>;
+      } | null;
+      if (contact && typeof contact.getAbout === "function") {
+        about = text(await withTimeout(contact.getAbout(), 5_000, "about"));
+      }
+    } catch {
+      about = null;
+    }
+    let profilePictureUrl: string | null = null;
+    try {
+      if (client.getProfilePicUrl) {
+        profilePictureUrl = text(
+          await withTimeout(client.getProfilePicUrl(id), 5_000, "profile picture"),
+        );
+      }
+    } catch {
+      profilePictureUrl = null;
+    }
+    return { about, profilePictureUrl };
   }
 
   /**

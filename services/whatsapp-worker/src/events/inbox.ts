@@ -2,6 +2,9 @@ import { parkedEventsKey } from "@wagate/contracts";
 import type { WorkerContext } from "../context.js";
 import type {
   DriverAck,
+  GroupChange,
+  GroupParticipantsChange,
+  InboundCall,
   InboundMessage,
   InboundPollVote,
   InboundReaction,
@@ -13,7 +16,12 @@ export type DriverEvent =
   | { kind: "ack"; ack: DriverAck }
   | { kind: "message"; message: InboundMessage; backfilled?: boolean }
   | { kind: "reaction"; reaction: InboundReaction }
-  | { kind: "poll_vote"; vote: InboundPollVote };
+  | { kind: "poll_vote"; vote: InboundPollVote }
+  // Announced only (issue 12): the webhook event is written like the others, so a failed
+  // write is parked and replayed instead of lost. A call's rejection already happened.
+  | { kind: "group_participants"; change: GroupParticipantsChange }
+  | { kind: "group_update"; change: GroupChange }
+  | { kind: "call_received"; call: InboundCall; rejected: boolean; replyMessageId: string | null };
 
 /** Most events parked per session in Redis, and in memory while Redis refuses them too. */
 export const PARKED_MAX = 10_000;
@@ -26,6 +34,9 @@ function decode(raw: string): DriverEvent {
   if (event.kind === "ack") event.ack.at = new Date(event.ack.at);
   else if (event.kind === "reaction") event.reaction.at = new Date(event.reaction.at);
   else if (event.kind === "poll_vote") event.vote.at = new Date(event.vote.at);
+  else if (event.kind === "group_participants" || event.kind === "group_update") {
+    event.change.at = new Date(event.change.at);
+  } else if (event.kind === "call_received") event.call.at = new Date(event.call.at);
   else event.message.at = new Date(event.message.at);
   return event;
 }

@@ -9,26 +9,32 @@ import { emitAlone } from "../events/emit.js";
 import type { InboundSession } from "../sessions/traffic.js";
 
 /**
- * An incoming call (issue 12). With the account's `call_policy.reject`, the call is rejected
- * at once through the driver and, when `call_policy.message` is set, the caller gets that
- * text as an ordinary outbound message (queued on the session's send queue, tracked and
- * announced like any other; it uses no quota unit). `call.received` is emitted either way.
- * Best effort: a failure is logged, never retried (the call is over by then).
+ * An incoming call (issue 12), handled at once (the call is over soon): with the account's
+ * `call_policy.reject`, the call is rejected through the driver and, when
+ * `call_policy.message` is set, the caller gets that text as an ordinary outbound message
+ * (queued on the session's send queue, tracked and announced like any other; it uses no
+ * quota unit). Answers what happened, for `call.received`, which the caller hands to the
+ * session's `EventInbox` (`emitCallReceived`), so the event itself is retried like the
+ * others. Never throws: a policy that cannot be read counts as "do not reject".
  */
-export async function handleCall(
+export async function answerCall(
   ctx: WorkerContext,
   session: InboundSession,
   driver: WhatsAppDriver,
   call: InboundCall,
-): Promise<void> {
-  const [account] = await ctx.db
+): Promise<{ rejected: boolean; replyMessageId: string | null }> {
+  const policy = await ctx.db
     .select({ callPolicy: users.callPolicy })
     .from(users)
     .where(eq(users.id, session.userId))
-    .limit(1);
-  const policy = account?.callPolicy;
+    .limit(1)
+    .then(([account]) => account?.callPolicy)
+    .catch((error: unknown) => {
+      ctx.logger.warn({ err: error, sessionId: session.sessionId }, "call policy not read");
+      return undefined;
+    });
   let rejected = false;
-  let replyId: string | null = null;
+  let replyMessageId: string | null = null;
   if (policy?.reject && driver.rejectCall) {
     try {
       await driver.rejectCall(call.id);
@@ -38,11 +44,21 @@ export async function handleCall(
     }
   }
   if (rejected && policy?.message && call.from && !call.isGroup) {
-    replyId = await queueReply(ctx, session, call.from, policy.message).catch((error) => {
+    replyMessageId = await queueReply(ctx, session, call.from, policy.message).catch((error) => {
       ctx.logger.warn({ err: error, sessionId: session.sessionId }, "call reply not queued");
       return null;
     });
   }
+  return { rejected, replyMessageId };
+}
+
+/** `call.received` for a call `answerCall` handled (from the inbox: throws to be retried). */
+export async function emitCallReceived(
+  ctx: WorkerContext,
+  session: InboundSession,
+  event: { call: InboundCall; rejected: boolean; replyMessageId: string | null },
+): Promise<void> {
+  const { call } = event;
   await emitAlone(ctx, {
     userId: session.userId,
     type: "call.received",
@@ -54,8 +70,8 @@ export async function handleCall(
       is_video: call.isVideo,
       is_group: call.isGroup,
       at: call.at.toISOString(),
-      rejected,
-      reply_message_id: replyId,
+      rejected: event.rejected,
+      reply_message_id: event.replyMessageId,
     },
     now: ctx.now(),
   });

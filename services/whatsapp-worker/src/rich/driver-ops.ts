@@ -35,13 +35,15 @@ export async function runDriverOp(
   const method =
     request.op === "check_numbers"
       ? driver.checkNumbers
-      : request.op === "read"
-        ? driver.markRead
-        : request.op === "presence"
-          ? driver.setPresence
-          : request.op.startsWith("group_")
-            ? driver[GROUP_METHODS[request.op as keyof typeof GROUP_METHODS]]
-            : driver[request.op as "react" | "edit" | "revoke"];
+      : request.op === "profile"
+        ? driver.getProfile
+        : request.op === "read"
+          ? driver.markRead
+          : request.op === "presence"
+            ? driver.setPresence
+            : request.op.startsWith("group_")
+              ? driver[GROUP_METHODS[request.op as keyof typeof GROUP_METHODS]]
+              : driver[request.op as "react" | "edit" | "revoke"];
   if (!method) {
     return {
       ok: false,
@@ -70,6 +72,11 @@ export async function runDriverOp(
         return {
           ok: true,
           result: { numbers: await within(driver.checkNumbers!(request.phones), OP_TIMEOUT_MS) },
+        };
+      case "profile":
+        return {
+          ok: true,
+          result: { profile: await within(driver.getProfile!(request.chat), OP_TIMEOUT_MS) },
         };
       case "group_list":
         return { ok: true, result: { groups: await within(driver.listGroups!(), OP_TIMEOUT_MS) } };

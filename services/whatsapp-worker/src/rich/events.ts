@@ -3,7 +3,10 @@ import { and, eq, sql } from "drizzle-orm";
 import type { WorkerContext } from "../context.js";
 import type { InboundPollVote, InboundReaction } from "../drivers/types.js";
 import { withEvents } from "../events/emit.js";
+import type { DriverEvent } from "../events/inbox.js";
 import type { InboundSession } from "../sessions/traffic.js";
+import { emitCallReceived } from "./calls.js";
+import { handleGroupParticipants, handleGroupUpdate } from "./groups.js";
 
 const findByWaId = (tx: Executor, sessionId: string, waMessageId: string) =>
   tx
@@ -131,10 +134,18 @@ export async function recordPollVote(
 export async function handleRichEvent(
   ctx: WorkerContext,
   session: InboundSession,
-  event:
-    | { kind: "reaction"; reaction: InboundReaction }
-    | { kind: "poll_vote"; vote: InboundPollVote },
+  event: Exclude<DriverEvent, { kind: "ack" } | { kind: "message" }>,
 ): Promise<void> {
-  if (event.kind === "reaction") await recordReaction(ctx, session, event.reaction);
-  else await recordPollVote(ctx, session, event.vote);
+  switch (event.kind) {
+    case "reaction":
+      return recordReaction(ctx, session, event.reaction);
+    case "poll_vote":
+      return recordPollVote(ctx, session, event.vote);
+    case "group_participants":
+      return handleGroupParticipants(ctx, session, event.change);
+    case "group_update":
+      return handleGroupUpdate(ctx, session, event.change);
+    case "call_received":
+      return emitCallReceived(ctx, session, event);
+  }
 }

@@ -5,7 +5,8 @@ import type { InboundSession } from "../sessions/traffic.js";
 
 /**
  * A group's participants changed (issue 12): `group.participants` with phone and LID of
- * each person when known. Best effort like calls: nothing is stored, a failure is logged.
+ * each person when known. Nothing else is stored; it runs from the session's `EventInbox`,
+ * so a write that fails (Postgres away) is parked and replayed like messages' events.
  */
 export async function handleGroupParticipants(
   ctx: WorkerContext,

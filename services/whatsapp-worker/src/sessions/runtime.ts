@@ -8,9 +8,8 @@ import { PairingCodeError, type WhatsAppDriver } from "../drivers/types.js";
 import { type DriverEvent, EventInbox } from "../events/inbox.js";
 import { untilDatabaseAnswers } from "../events/retry.js";
 import { downloadInboundMedia } from "../media/inbound.js";
-import { handleCall } from "../rich/calls.js";
+import { answerCall } from "../rich/calls.js";
 import { handleRichEvent } from "../rich/events.js";
-import { handleGroupParticipants, handleGroupUpdate } from "../rich/groups.js";
 import { resolvePacing, SessionPacer } from "../send/pacing.js";
 import { runSendJob, type SendSession } from "../send/processor.js";
 import { publishQr, publishSessionStatus } from "./publish.js";
@@ -279,28 +278,18 @@ export class SessionRuntime {
       if (!this.stopped) this.inbox.submit({ kind: "poll_vote", vote });
     });
     driver.on("call", (call) => {
+      // Rejected at once (the call will not wait); its event goes through the inbox.
       const session = { ...this.row, sessionId: this.sessionId, phoneNumber: this.phoneNumber };
-      if (!this.stopped) {
-        void handleCall(this.ctx, session, driver, call).catch((err) =>
-          this.ctx.logger.warn({ err, sessionId: this.sessionId }, "call not handled"),
-        );
-      }
+      if (this.stopped) return;
+      void answerCall(this.ctx, session, driver, call).then((outcome) =>
+        this.inbox.submit({ kind: "call_received", call, ...outcome }),
+      );
     });
     driver.on("group_participants", (change) => {
-      const session = { ...this.row, sessionId: this.sessionId, phoneNumber: this.phoneNumber };
-      if (!this.stopped) {
-        void handleGroupParticipants(this.ctx, session, change).catch((err) =>
-          this.ctx.logger.warn({ err, sessionId: this.sessionId }, "group change not announced"),
-        );
-      }
+      if (!this.stopped) this.inbox.submit({ kind: "group_participants", change });
     });
     driver.on("group_update", (change) => {
-      const session = { ...this.row, sessionId: this.sessionId, phoneNumber: this.phoneNumber };
-      if (!this.stopped) {
-        void handleGroupUpdate(this.ctx, session, change).catch((err) =>
-          this.ctx.logger.warn({ err, sessionId: this.sessionId }, "group update not announced"),
-        );
-      }
+      if (!this.stopped) this.inbox.submit({ kind: "group_update", change });
     });
     return driver;
   }

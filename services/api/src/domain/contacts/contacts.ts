@@ -6,7 +6,7 @@ import { ApiError, notFound, validationFailed } from "../../lib/errors.js";
 import { isGroupJid } from "../messages/rich.js";
 import { normalizePhone } from "../phone/normalize.js";
 import { runDriverOp } from "../sessions/driver-op.js";
-import { requireSession } from "../sessions/find.js";
+import { findSession, requireSession } from "../sessions/find.js";
 
 export type ContactRow = typeof contacts.$inferSelect;
 type Account = Pick<AccountPrincipal, "userId" | "mode">;
@@ -24,6 +24,9 @@ export const toContactWire = (row: ContactRow) => ({
   checked_at: iso(row.checkedAt),
   last_inbound_at: iso(row.lastInboundAt),
   last_outbound_at: iso(row.lastOutboundAt),
+  about: row.about,
+  profile_picture_url: row.profilePictureUrl,
+  profile_checked_at: iso(row.profileCheckedAt),
   created_at: row.createdAt.toISOString(),
 });
 
@@ -274,4 +277,51 @@ export async function getContact(deps: AppDeps, account: Account, key: string) {
     .limit(1);
   if (!row) throw notFound("contact");
   return row;
+}
+
+/** How long `GET /contacts/{phone}` waits for the session's answer before it answers what is stored. */
+export const PROFILE_WAIT_MS = 5_000;
+
+/**
+ * One contact with its profile (about, profile picture URL): the stored one while younger
+ * than `CONTACT_PROFILE_TTL_SECONDS`, else asked of the session's driver (`profile`
+ * driver op, at most `waitMs`) and stored on the row. When the session is missing or not
+ * connected, no worker answers, or the driver cannot, the stored profile (possibly nulls)
+ * is answered instead of an error: the profile is a nicety, the contact is what was asked.
+ * A contact a check found not on WhatsApp is never asked about.
+ */
+export async function getContactWithProfile(
+  deps: AppDeps,
+  account: Account,
+  key: string,
+  sessionName: string,
+  waitMs = PROFILE_WAIT_MS,
+): Promise<ContactRow> {
+  const row = await getContact(deps, account, key);
+  const now = deps.now();
+  const freshAfter = now.getTime() - deps.env.CONTACT_PROFILE_TTL_SECONDS * 1000;
+  if (row.profileCheckedAt && row.profileCheckedAt.getTime() > freshAfter) return row;
+  const chat = row.phone ?? row.lid;
+  if (!chat || row.onWhatsapp === false) return row;
+  const session = await findSession(deps.db, account, sessionName);
+  if (session?.status !== "ready") return row;
+  let profile: Awaited<ReturnType<typeof runDriverOp>>["profile"];
+  try {
+    profile = (await runDriverOp(deps, session, { op: "profile", chat }, waitMs)).profile;
+  } catch (error) {
+    if (error instanceof ApiError) return row;
+    throw error;
+  }
+  if (!profile) return row;
+  const [updated] = await deps.db
+    .update(contacts)
+    .set({
+      about: profile.about,
+      profilePictureUrl: profile.profilePictureUrl,
+      profileCheckedAt: now,
+      updatedAt: now,
+    })
+    .where(eq(contacts.id, row.id))
+    .returning();
+  return updated ?? row;
 }

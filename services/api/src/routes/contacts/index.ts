@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import {
   checkNumbers,
-  getContact,
+  getContactWithProfile,
   listContacts,
   normalizePhones,
   toContactWire,
@@ -39,6 +39,17 @@ const contactSchema = z
     checked_at: z.string().nullable(),
     last_inbound_at: z.string().nullable(),
     last_outbound_at: z.string().nullable(),
+    about: z.string().nullable().openapi({
+      description:
+        "The contact's about text, as last asked by `GET /contacts/{phone}` (null: hidden, none, or not asked yet)",
+    }),
+    profile_picture_url: z.string().nullable().openapi({
+      description:
+        "WhatsApp's URL of the profile picture (expires after a while; null: hidden, none, or not asked yet)",
+    }),
+    profile_checked_at: z.string().nullable().openapi({
+      description: "When about and picture were last asked of a session",
+    }),
     created_at: z.string(),
   })
   .openapi("Contact");
@@ -120,17 +131,18 @@ const getOne = createRoute({
   tags: ["Contacts"],
   summary: "One contact",
   description:
-    "Scope `messages:read`. By phone (international form, URL-encoded `+` or digits with a leading `00`) or by LID (`…@lid`); 404 when this account has not seen it.",
+    "Scope `messages:read`. By phone (international form, URL-encoded `+` or digits with a leading `00`) or by LID (`…@lid`); 404 when this account has not seen it. Carries the contact's `about` and `profile_picture_url` where the driver can get them: asked of the session (`?session=`, default `default`) when the stored answer is older than `CONTACT_PROFILE_TTL_SECONDS` (default 1 day), waiting at most 5 s, then stored; when the session is not connected or does not answer in time, the stored values (null when never asked) are answered instead of an error. The simulator answers fixed values (`Sim <last 4 digits> is available`, `https://simulator.wagate.invalid/profile/<digits>.jpg`; none for `…0000`).",
   security: API_KEY_SECURITY,
   middleware: [requireAccount("messages:read")] as const,
   request: {
+    query: sessionQuery,
     params: z.object({
       phone: z.string().openapi({ param: { name: "phone", in: "path" }, example: "+213661234567" }),
     }),
   },
   responses: {
     200: { description: "The contact", content: { "application/json": { schema: contactSchema } } },
-    ...pickErrors(401, 403, 404, 429),
+    ...pickErrors(400, 401, 403, 404, 429),
   },
 });
 
@@ -168,7 +180,12 @@ export function contactsRouter() {
     return c.json({ data: result.data.map(toContactWire), next_cursor: result.next_cursor }, 200);
   });
   router.openapi(getOne, async (c) => {
-    const row = await getContact(c.get("deps"), c.get("account"), c.req.valid("param").phone);
+    const row = await getContactWithProfile(
+      c.get("deps"),
+      c.get("account"),
+      c.req.valid("param").phone,
+      requestedSession(c.req.valid("query")),
+    );
     return c.json(toContactWire(row), 200);
   });
   return router;
