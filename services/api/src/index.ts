@@ -1,6 +1,6 @@
 /** What other workspaces (the launcher, benchmarks, flow tests) may use of the API. */
 export { type App, createApp } from "./app.js";
-export { apiKeySecretFor, createDeps } from "./deps.js";
+export { apiKeySecretFor, type BaseDeps, createDeps, withApiState } from "./deps.js";
 export { getApiKeyCache } from "./domain/api-keys/cache.js";
 export { verifyApiKey } from "./domain/api-keys/verify.js";
 export { flushBroadcastEnqueues } from "./domain/broadcasts/accept.js";

@@ -3,6 +3,7 @@ import { publishInvalidation } from "@wagate/core";
 import { newId, optOuts } from "@wagate/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type App, createApp } from "../src/app.js";
+import { withApiState } from "../src/deps.js";
 import { startApiKeyInvalidation } from "../src/domain/api-keys/cache.js";
 import { getOptOutCache } from "../src/domain/messages/opt-out-cache.js";
 import type { AppDeps } from "../src/lib/context.js";
@@ -21,7 +22,7 @@ const DEADLINE = { timeout: 15_000, interval: 50 };
 
 let replica: { app: App; deps: AppDeps; stop: () => Promise<void> };
 beforeAll(async () => {
-  const deps: AppDeps = { ...t.deps };
+  const deps: AppDeps = withApiState({ ...t.deps });
   replica = { app: createApp(deps), deps, stop: await startApiKeyInvalidation(deps) };
 });
 afterAll(async () => {

@@ -25,16 +25,8 @@ export interface InvalidationHandler {
 
 const invalidationChannel = apiCacheInvalidationChannel;
 
-const registries = new WeakMap<AppDeps, Map<string, InvalidationHandler>>();
-
-function handlersOf(deps: AppDeps): Map<string, InvalidationHandler> {
-  let handlers = registries.get(deps);
-  if (!handlers) {
-    handlers = new Map();
-    registries.set(deps, handlers);
-  }
-  return handlers;
-}
+/** This replica's handlers, kept in its state (built at start-up, `deps.ts`). */
+const handlersOf = (deps: AppDeps): Map<string, InvalidationHandler> => deps.state.invalidation;
 
 /** Registers the cache of `kind` of this replica (one per kind). */
 export function onInvalidation(

@@ -99,14 +99,5 @@ export async function invalidateOptOuts(deps: AppDeps, userId: string): Promise<
   await publishInvalidation(deps, { kind: "opt-outs", userId });
 }
 
-const caches = new WeakMap<AppDeps, OptOutCache>();
-
-/** The opt-out cache of this API instance (one per `deps`). */
-export function getOptOutCache(deps: AppDeps): OptOutCache {
-  let cache = caches.get(deps);
-  if (!cache) {
-    cache = registerOptOutCache(deps, new OptOutCache());
-    caches.set(deps, cache);
-  }
-  return cache;
-}
+/** The opt-out cache of this API instance, built at start-up (`withApiState`, `deps.ts`). */
+export const getOptOutCache = (deps: AppDeps): OptOutCache => deps.state.optOuts;
