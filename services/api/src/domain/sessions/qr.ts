@@ -1,7 +1,7 @@
 import { sessionQrKey } from "@wagate/contracts";
 import QRCode from "qrcode";
 import type { AppDeps } from "../../lib/context.js";
-import { conflict } from "../../lib/errors.js";
+import { ConflictError } from "../errors.js";
 import type { SessionRow } from "./find.js";
 
 export interface CurrentQr {
@@ -30,7 +30,7 @@ export async function readCurrentQr(deps: AppDeps, sessionId: string): Promise<C
 export async function requireCurrentQr(deps: AppDeps, session: SessionRow): Promise<CurrentQr> {
   const current = session.status === "qr" ? await readCurrentQr(deps, session.id) : null;
   if (!current) {
-    throw conflict(
+    throw new ConflictError(
       `session "${session.name}" is not waiting for a QR scan (status ${session.status})`,
       {
         status: session.status,
