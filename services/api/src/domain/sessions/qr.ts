@@ -1,5 +1,4 @@
 import { sessionQrKey } from "@wagate/contracts";
-import QRCode from "qrcode";
 import type { AppDeps } from "../../lib/context.js";
 import { ConflictError } from "../errors.js";
 import type { SessionRow } from "./find.js";
@@ -40,8 +39,16 @@ export async function requireCurrentQr(deps: AppDeps, session: SessionRow): Prom
   return current;
 }
 
-export const qrPng = (qr: string): Promise<Buffer> =>
-  QRCode.toBuffer(qr, { type: "png", errorCorrectionLevel: "M", margin: 2, width: 320 });
+/** `qrcode` is loaded when a QR is first drawn, not at start-up (idle memory). */
+const loadQrCode = () => import("qrcode").then((m) => m.default);
 
-export const qrDataUrl = (qr: string): Promise<string> =>
-  QRCode.toDataURL(qr, { errorCorrectionLevel: "M", margin: 2, width: 320 });
+export const qrPng = async (qr: string): Promise<Buffer> =>
+  (await loadQrCode()).toBuffer(qr, {
+    type: "png",
+    errorCorrectionLevel: "M",
+    margin: 2,
+    width: 320,
+  });
+
+export const qrDataUrl = async (qr: string): Promise<string> =>
+  (await loadQrCode()).toDataURL(qr, { errorCorrectionLevel: "M", margin: 2, width: 320 });
