@@ -3,6 +3,7 @@ import { newId, pingDb } from "@wagate/db";
 import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import { mountConsole } from "./console/serve.js";
+import { type BaseDeps, withApiState } from "./deps.js";
 import type { AppDeps } from "./lib/context.js";
 import { errorHandler } from "./lib/error-handler.js";
 import { ApiError } from "./lib/errors.js";
@@ -16,7 +17,9 @@ import { mountRoutes } from "./routes/index.js";
 export const API_VERSION = "1.0.0";
 
 /** Builds the whole HTTP app over its dependencies; `main.ts` serves it, tests call `app.request()`. */
-export function createApp(deps: AppDeps) {
+export function createApp(given: AppDeps | BaseDeps) {
+  // A copy of another replica's deps (other env, queues, database) gets state of its own.
+  const deps: AppDeps = given.state?.builtFor === given ? (given as AppDeps) : withApiState(given);
   const app = createRouter();
 
   app.use("*", securityHeaders(deps.env.PUBLIC_URL));

@@ -1,11 +1,11 @@
 /** What other workspaces (the launcher, benchmarks, flow tests) may use of the API. */
 export { type App, createApp } from "./app.js";
-export { apiKeySecretFor, createDeps } from "./deps.js";
+export { apiKeySecretFor, type BaseDeps, createDeps, withApiState } from "./deps.js";
 export { getApiKeyCache } from "./domain/api-keys/cache.js";
 export { verifyApiKey } from "./domain/api-keys/verify.js";
 export { flushBroadcastEnqueues } from "./domain/broadcasts/accept.js";
 export { ensureDemoAccount } from "./domain/demo.js";
-export { getAcceptBatcher } from "./domain/messages/group-commit.js";
+export { configureAcceptBatching, getAcceptBatcher } from "./domain/messages/group-commit.js";
 export { type ApiEnv, apiEnvSchema, parseApiEnv } from "./env.js";
 export type { AccountPrincipal, AdminPrincipal, AppDeps } from "./lib/context.js";
 export { enforceQuota } from "./lib/quota-headers.js";

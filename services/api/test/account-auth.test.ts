@@ -4,6 +4,7 @@ import { eq } from "drizzle-orm";
 import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type App, createApp } from "../src/app.js";
+import { withApiState } from "../src/deps.js";
 import { invalidateApiKeys, startApiKeyInvalidation } from "../src/domain/api-keys/cache.js";
 import type { AppDeps } from "../src/lib/context.js";
 import { mountProbe } from "./account-probe.js";
@@ -24,7 +25,7 @@ let slowApp: App;
 
 beforeAll(async () => {
   mountProbe(t.app);
-  const deps: AppDeps = { ...t.deps };
+  const deps: AppDeps = withApiState({ ...t.deps });
   replica = { app: createApp(deps), deps, stop: await startApiKeyInvalidation(deps) };
   mountProbe(replica.app);
   slowApp = createApp({ ...t.deps, env: { ...t.deps.env, API_KEY_RATE_LIMIT_PER_SECOND: 2 } });

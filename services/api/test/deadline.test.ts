@@ -7,6 +7,7 @@ import { apiKeys, createDb, newId, users, whatsappSessions } from "@wagate/db";
 import { useTestEnv } from "@wagate/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/app.js";
+import { withApiState } from "../src/deps.js";
 import { parseApiEnv } from "../src/env.js";
 import type { AppDeps } from "../src/lib/context.js";
 import { drainRequests } from "../src/middleware/deadline.js";
@@ -40,7 +41,7 @@ function depsFor(
     REQUEST_MAX_IN_FLIGHT: String(maxInFlight),
     BULK_REQUEST_TIMEOUT_MS: String(bulkTimeoutMs),
   });
-  return {
+  return withApiState({
     env: apiEnv,
     db: db.db,
     sql: db.sql,
@@ -51,7 +52,7 @@ function depsFor(
     now: () => new Date(),
     jwtSecret: new TextEncoder().encode(apiEnv.JWT_SECRET),
     apiKeySecret,
-  };
+  });
 }
 
 async function seedKey(): Promise<{ raw: string; userId: string }> {

@@ -6,6 +6,7 @@ import { admins, apiKeys, newId, users } from "@wagate/db";
 import { TEST_PASSWORD_COST_ENV, type TestEnv, useTestEnv } from "@wagate/testkit";
 import { afterAll, beforeAll } from "vitest";
 import { type App, createApp } from "../src/app.js";
+import { withApiState } from "../src/deps.js";
 import { hashPassword, passwordCostOf } from "../src/domain/auth/passwords.js";
 import { type ApiEnv, parseApiEnv } from "../src/env.js";
 import type { AppDeps } from "../src/lib/context.js";
@@ -40,7 +41,7 @@ export function useTestApp(overrides: Record<string, string> = {}): TestApp {
       ...overrides,
     });
     t.clock.now = new Date();
-    t.deps = {
+    t.deps = withApiState({
       env: apiEnv,
       db: env.db.db,
       sql: env.db.sql,
@@ -51,7 +52,7 @@ export function useTestApp(overrides: Record<string, string> = {}): TestApp {
       now: () => new Date(t.clock.now.getTime()),
       jwtSecret: new TextEncoder().encode(apiEnv.JWT_SECRET),
       apiKeySecret: randomBytes(32),
-    };
+    });
     background = await startBackground(t.deps);
     t.app = createApp(t.deps);
   });

@@ -2,6 +2,7 @@ import { messages, newId, whatsappSessions } from "@wagate/db";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type App, createApp } from "../src/app.js";
+import { withApiState } from "../src/deps.js";
 import { startApiKeyInvalidation } from "../src/domain/api-keys/cache.js";
 import { getSessionCache, invalidateSessions } from "../src/domain/sessions/cache.js";
 import type { AppDeps } from "../src/lib/context.js";
@@ -17,7 +18,7 @@ const DEADLINE = { timeout: 15_000, interval: 20 };
 
 let replica: { app: App; deps: AppDeps; stop: () => Promise<void> };
 beforeAll(async () => {
-  const deps: AppDeps = { ...t.deps };
+  const deps: AppDeps = withApiState({ ...t.deps });
   replica = { app: createApp(deps), deps, stop: await startApiKeyInvalidation(deps) };
 });
 afterAll(async () => {

@@ -4,8 +4,12 @@ import type { Database } from "@wagate/db";
 import type { Redis } from "ioredis";
 import type postgres from "postgres";
 import type { Registry } from "prom-client";
-import type { DeferredRateLimit } from "../domain/limits/admission.js";
+import type { ApiKeyLimiter, DeferredRateLimit } from "../domain/limits/admission.js";
+import type { AcceptBatcher } from "../domain/messages/group-commit.js";
+import type { OptOutCache } from "../domain/messages/opt-out-cache.js";
+import type { SessionCache } from "../domain/sessions/cache.js";
 import type { ApiEnv } from "../env.js";
+import type { InvalidationHandler } from "./invalidation.js";
 import type { QueueProvider } from "./queues.js";
 
 /**
@@ -34,6 +38,28 @@ export interface AppDeps {
   queues?: QueueProvider;
   /** Stored inbound media (`MEDIA_STORAGE`). Optional: made from `env` on first use. */
   mediaStore?: MediaStore;
+  /**
+   * What this API process keeps in memory, built once at start-up over these deps by
+   * `withApiState` (`deps.ts`) and passed in with them: no module-level side tables. A copy
+   * of deps with other settings is another replica: give it its own (`withApiState`).
+   */
+  state: ApiState;
+}
+
+/** The in-process state of one API replica (`withApiState` in `deps.ts`). */
+export interface ApiState {
+  /** The deps it was built over (`createApp` rebuilds it for a copy of them). */
+  builtFor: AppDeps;
+  /** Per-key rate limit and quota admission (`domain/limits/admission.ts`). */
+  limiter: ApiKeyLimiter;
+  /** Session ids of the accept path (`domain/sessions/cache.ts`). */
+  sessions: SessionCache;
+  /** Opt-out lists of the accept path (`domain/messages/opt-out-cache.ts`). */
+  optOuts: OptOutCache;
+  /** Group commit of accepted messages (`domain/messages/group-commit.ts`). */
+  batcher: AcceptBatcher;
+  /** Cache invalidation handlers by kind (`lib/invalidation.ts`). */
+  invalidation: Map<string, InvalidationHandler>;
 }
 
 export interface AdminPrincipal {

@@ -4,7 +4,7 @@ import type { AppDeps } from "./context.js";
 
 /**
  * Cross-replica invalidation of the API's in-process caches (the API key cache, the
- * session cache of the accept path): one pub/sub channel, one subscriber per replica on
+ * session and opt-out caches of the accept path): one pub/sub channel, one subscriber per replica on
  * its own connection. A cache registers a handler for its `kind`; `publishInvalidation`
  * applies a message to this replica at once and publishes it for the others. A subscriber
  * that reconnects clears every registered cache, because messages published while it was
@@ -13,7 +13,7 @@ import type { AppDeps } from "./context.js";
 
 /** What the channel carries; a message without `kind` is about API keys. */
 export interface InvalidationMessage {
-  kind?: "api-keys" | "sessions";
+  kind?: "api-keys" | "sessions" | "opt-outs";
   keyIds?: string[];
   userId?: string | null;
 }
@@ -25,16 +25,8 @@ export interface InvalidationHandler {
 
 const invalidationChannel = apiCacheInvalidationChannel;
 
-const registries = new WeakMap<AppDeps, Map<string, InvalidationHandler>>();
-
-function handlersOf(deps: AppDeps): Map<string, InvalidationHandler> {
-  let handlers = registries.get(deps);
-  if (!handlers) {
-    handlers = new Map();
-    registries.set(deps, handlers);
-  }
-  return handlers;
-}
+/** This replica's handlers, kept in its state (built at start-up, `deps.ts`). */
+const handlersOf = (deps: AppDeps): Map<string, InvalidationHandler> => deps.state.invalidation;
 
 /** Registers the cache of `kind` of this replica (one per kind). */
 export function onInvalidation(
@@ -73,7 +65,10 @@ export async function publishInvalidation(
 function parse(value: unknown): InvalidationMessage | "unreadable" {
   if (typeof value !== "object" || value === null) return "unreadable";
   const parsed = value as { kind?: unknown; keyIds?: unknown; userId?: unknown };
-  const kind = parsed.kind === "sessions" || parsed.kind === "api-keys" ? parsed.kind : undefined;
+  const kind =
+    parsed.kind === "sessions" || parsed.kind === "api-keys" || parsed.kind === "opt-outs"
+      ? parsed.kind
+      : undefined;
   if (parsed.kind !== undefined && !kind) return "unreadable";
   const keyIds = Array.isArray(parsed.keyIds)
     ? parsed.keyIds.filter((id): id is string => typeof id === "string")

@@ -1,4 +1,4 @@
-import { sendQueueName } from "@wagate/contracts";
+import { apiCacheInvalidationChannel, sendQueueName } from "@wagate/contracts";
 import {
   addOptOut,
   announceMessageStatus,
@@ -9,6 +9,7 @@ import {
   insertAcceptedMessage,
   type MessageRow,
   matchConsentKeyword,
+  publishInvalidation,
   removeOptOut,
   toOptOutWire,
 } from "@wagate/core";
@@ -100,6 +101,13 @@ export async function applyInboundConsent(
       : null;
   if (!changed) return null;
   return async () => {
+    // The API replicas cache each account's opt-outs for their accept path: drop it now.
+    await publishInvalidation(
+      ctx.redis,
+      apiCacheInvalidationChannel(ctx.redisPrefix),
+      { kind: "opt-outs", keyIds: [], userId: session.userId },
+      ctx.logger,
+    );
     try {
       if (action === "opt_out") {
         ctx.metrics.optOuts.inc({ source: "keyword" });

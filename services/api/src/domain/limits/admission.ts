@@ -231,14 +231,5 @@ export function quotaState(result: QuotaResult, now: Date): QuotaState {
   };
 }
 
-const limiters = new WeakMap<AppDeps, ApiKeyLimiter>();
-
-/** The limiter of this API instance (one per `deps`). */
-export function getApiKeyLimiter(deps: AppDeps): ApiKeyLimiter {
-  let limiter = limiters.get(deps);
-  if (!limiter) {
-    limiter = new ApiKeyLimiter(deps);
-    limiters.set(deps, limiter);
-  }
-  return limiter;
-}
+/** The limiter of this API instance, built at start-up (`withApiState`, `deps.ts`). */
+export const getApiKeyLimiter = (deps: AppDeps): ApiKeyLimiter => deps.state.limiter;

@@ -3,8 +3,8 @@ import { type EmitEventInput, emitEvent, toMessageWire } from "@wagate/core";
 import { type MessageReaction, messages, whatsappSessions } from "@wagate/db";
 import { and, eq, isNull, sql } from "drizzle-orm";
 import type { AccountPrincipal, AppDeps } from "../../lib/context.js";
-import { conflict } from "../../lib/errors.js";
 import { queueFor } from "../../lib/queues.js";
+import { ConflictError } from "../errors.js";
 import { runDriverOp } from "../sessions/driver-op.js";
 import type { MessageRow } from "./accept.js";
 import { getMessage } from "./query.js";
@@ -31,13 +31,16 @@ async function announce(deps: AppDeps, input: EmitEventInput) {
 async function target(deps: AppDeps, account: Account, id: string) {
   const { row, session } = await getMessage(deps.db, account, id);
   if (!row.waMessageId || !row.sessionId) {
-    throw conflict(`message ${row.id} has not reached WhatsApp yet (status ${row.status})`, {
-      reason: "not_sent",
-      status: row.status,
-    });
+    throw new ConflictError(
+      `message ${row.id} has not reached WhatsApp yet (status ${row.status})`,
+      {
+        reason: "not_sent",
+        status: row.status,
+      },
+    );
   }
   if (row.revokedAt) {
-    throw conflict(`message ${row.id} was deleted for everyone`, { reason: "revoked" });
+    throw new ConflictError(`message ${row.id} was deleted for everyone`, { reason: "revoked" });
   }
   const [sessionRow] = await deps.db
     .select()
@@ -45,17 +48,22 @@ async function target(deps: AppDeps, account: Account, id: string) {
     .where(eq(whatsappSessions.id, row.sessionId))
     .limit(1);
   if (!sessionRow) {
-    throw conflict(`the session of message ${row.id} was deleted`, { reason: "session_deleted" });
+    throw new ConflictError(`the session of message ${row.id} was deleted`, {
+      reason: "session_deleted",
+    });
   }
   return { row, session, sessionRow, waMessageId: row.waMessageId };
 }
 
 const ownSent = (row: MessageRow, what: string) => {
   if (row.direction !== "outbound" || !(SENT as readonly string[]).includes(row.status)) {
-    throw conflict(`only a message this account sent can be ${what} (status ${row.status})`, {
-      reason: "not_own_sent",
-      status: row.status,
-    });
+    throw new ConflictError(
+      `only a message this account sent can be ${what} (status ${row.status})`,
+      {
+        reason: "not_own_sent",
+        status: row.status,
+      },
+    );
   }
 };
 
@@ -109,18 +117,18 @@ export async function editMessage(deps: AppDeps, account: Account, id: string, t
   const { row, session, sessionRow, waMessageId } = await target(deps, account, id);
   ownSent(row, "edited");
   if (row.type !== "text") {
-    throw conflict(`only text messages can be edited (this one is ${row.type})`, {
+    throw new ConflictError(`only text messages can be edited (this one is ${row.type})`, {
       reason: "not_text",
     });
   }
   if (row.sensitive) {
-    throw conflict("this message's content is secret and cannot be edited", {
+    throw new ConflictError("this message's content is secret and cannot be edited", {
       reason: "sensitive",
     });
   }
   const now = deps.now();
   if (windowPassed(row, now, EDIT_WINDOW_MS)) {
-    throw conflict("WhatsApp allows edits only within 15 minutes of sending", {
+    throw new ConflictError("WhatsApp allows edits only within 15 minutes of sending", {
       reason: "edit_window_passed",
     });
   }
@@ -147,7 +155,7 @@ export async function revokeMessage(deps: AppDeps, account: Account, id: string)
   ownSent(row, "deleted for everyone");
   const now = deps.now();
   if (windowPassed(row, now, REVOKE_WINDOW_MS)) {
-    throw conflict("WhatsApp allows deleting for everyone only within about 2 days", {
+    throw new ConflictError("WhatsApp allows deleting for everyone only within about 2 days", {
       reason: "revoke_window_passed",
     });
   }
@@ -157,7 +165,8 @@ export async function revokeMessage(deps: AppDeps, account: Account, id: string)
     .set({ revokedAt: now })
     .where(and(eq(messages.id, row.id), isNull(messages.revokedAt)))
     .returning();
-  if (!updated) throw conflict(`message ${row.id} was deleted for everyone`, { reason: "revoked" });
+  if (!updated)
+    throw new ConflictError(`message ${row.id} was deleted for everyone`, { reason: "revoked" });
   const wire = toMessageWire(updated, session);
   await announce(deps, { userId: row.userId, type: "message.revoked", data: wire, now });
   return wire;

@@ -1,8 +1,8 @@
 import { sendQueueName } from "@wagate/contracts";
 import { endUnsent, toMessageWire } from "@wagate/core";
 import type { AccountPrincipal, AppDeps } from "../../lib/context.js";
-import { conflict } from "../../lib/errors.js";
 import { queueFor } from "../../lib/queues.js";
+import { ConflictError } from "../errors.js";
 import { announceStatus } from "./announce.js";
 import { getAcceptMetrics } from "./metrics.js";
 import { getMessage } from "./query.js";
@@ -23,7 +23,7 @@ export async function cancelMessage(deps: AppDeps, account: AccountPrincipal, id
     announce: (ended) => announceStatus(deps, ended, session),
   });
   if (!cancelled) {
-    throw conflict(`message ${row.id} can no longer be cancelled (status ${row.status})`, {
+    throw new ConflictError(`message ${row.id} can no longer be cancelled (status ${row.status})`, {
       status: row.status,
     });
   }

@@ -1,7 +1,7 @@
 import { messages } from "@wagate/db";
 import { and, eq } from "drizzle-orm";
 import type { AccountPrincipal, AppDeps } from "../../lib/context.js";
-import { notFound } from "../../lib/errors.js";
+import { NotFoundError } from "../errors.js";
 import { normalizePhone } from "../phone/normalize.js";
 import { runDriverOp } from "../sessions/driver-op.js";
 import { requireSession } from "../sessions/find.js";
@@ -19,7 +19,7 @@ export async function ownChat(deps: AppDeps, account: Account, raw: string): Pro
   if (isGroupJid(raw)) chat = raw;
   else {
     const normalized = normalizePhone(raw);
-    if (!normalized.ok) throw notFound("chat");
+    if (!normalized.ok) throw new NotFoundError("chat not found");
     chat = normalized.e164;
   }
   const [found] = await deps.db
@@ -33,7 +33,7 @@ export async function ownChat(deps: AppDeps, account: Account, raw: string): Pro
       ),
     )
     .limit(1);
-  if (!found) throw notFound("chat");
+  if (!found) throw new NotFoundError("chat not found");
   return chat;
 }
 

@@ -204,24 +204,18 @@ export class AcceptBatcher {
   }
 }
 
-const batchers = new WeakMap<AppDeps, AcceptBatcher>();
+/** The group committer of this API instance, built at start-up (`withApiState`, `deps.ts`). */
+export const getAcceptBatcher = (deps: AppDeps): AcceptBatcher => deps.state.batcher;
 
-/** The group committer of this API instance (one per `deps`). */
-export function getAcceptBatcher(deps: AppDeps): AcceptBatcher {
-  let batcher = batchers.get(deps);
-  if (!batcher) {
-    batcher = new AcceptBatcher(deps);
-    batchers.set(deps, batcher);
-  }
-  return batcher;
-}
-
-/** Replaces this instance's group committer with one of these options (tests, benchmarks). */
+/**
+ * Replaces this instance's group committer with one of these options (tests, benchmarks;
+ * the process itself builds its one at start-up).
+ */
 export function configureAcceptBatching(
   deps: AppDeps,
   options: Partial<AcceptBatchOptions>,
 ): AcceptBatcher {
   const batcher = new AcceptBatcher(deps, options);
-  batchers.set(deps, batcher);
+  deps.state.batcher = batcher;
   return batcher;
 }

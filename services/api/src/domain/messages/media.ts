@@ -1,7 +1,7 @@
 import type { MessageType } from "@wagate/contracts";
 import { assertPublicUrl, SafeFetchError } from "@wagate/core";
 import type { MessageMedia } from "@wagate/db";
-import { validationFailed } from "../../lib/errors.js";
+import { InvalidFieldError } from "../errors.js";
 import { withPrivateHint } from "../webhooks/webhooks.js";
 
 /** Largest decoded inline (`base64`) media, bytes: WhatsApp's limit for most media types. */
@@ -57,8 +57,7 @@ export interface PreparedMedia {
   media: MessageMedia;
 }
 
-const field = (path: string, message: string) =>
-  validationFailed(`${path} ${message}`, { fields: [{ path, message }] });
+const field = (path: string, message: string) => new InvalidFieldError(path, message);
 
 const mimeOf = (value: string) => value.split(";")[0]!.trim().toLowerCase();
 

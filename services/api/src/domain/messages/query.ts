@@ -3,7 +3,7 @@ import { toMessageWire } from "@wagate/core";
 import { type Database, idAtTime, messages, whatsappSessions } from "@wagate/db";
 import { and, desc, eq, gte, inArray, lt, type SQL } from "drizzle-orm";
 import type { AccountPrincipal } from "../../lib/context.js";
-import { notFound } from "../../lib/errors.js";
+import { NotFoundError } from "../errors.js";
 import type { MessageRow } from "./accept.js";
 
 export interface MessageFilters {
@@ -82,6 +82,6 @@ export async function getMessage(
     .leftJoin(whatsappSessions, eq(messages.sessionId, whatsappSessions.id))
     .where(and(eq(messages.id, id), owned(account)))
     .limit(1);
-  if (!found) throw notFound("message");
+  if (!found) throw new NotFoundError("message not found");
   return { row: found.message, session: found.session };
 }

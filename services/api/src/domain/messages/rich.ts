@@ -1,5 +1,5 @@
 import type { MediaKind, MessageType } from "@wagate/contracts";
-import { validationFailed } from "../../lib/errors.js";
+import { InvalidFieldError } from "../errors.js";
 import { normalizePhone } from "../phone/normalize.js";
 import type { PreparedMedia } from "./media.js";
 
@@ -7,8 +7,7 @@ import type { PreparedMedia } from "./media.js";
 export const GROUP_JID_PATTERN = /^[0-9]{5,30}(-[0-9]{5,20})?@g\.us$/;
 export const isGroupJid = (to: string) => GROUP_JID_PATTERN.test(to);
 
-const field = (path: string, message: string) =>
-  validationFailed(`${path} ${message}`, { fields: [{ path, message }] });
+const field = (path: string, message: string) => new InvalidFieldError(path, message);
 
 /** Largest inline file per kind, bytes (WhatsApp's limits; documents share the 16 MiB cap). */
 export const MEDIA_KIND_MAX_BYTES: Record<MediaKind, number> = {

@@ -1,12 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { sessionCommandChannel, sessionReplyChannel } from "@wagate/contracts";
 import type { AppDeps } from "../../lib/context.js";
-import { ApiError } from "../../lib/errors.js";
+import { UnavailableError } from "../errors.js";
 import { subscribeChannel } from "./events.js";
 
-/** The 503 when no owner answered (`Retry-After: 5`). */
-export const ownerUnavailable = (message: string) =>
-  new ApiError("service_unavailable", message, { headers: { "Retry-After": "5" } });
+/** No owner answered: 503 `service_unavailable` with `Retry-After: 5` once mapped. */
+export const ownerUnavailable = (message: string) => new UnavailableError(message, 5);
 
 /**
  * Asks the worker that owns `sessionId` something and waits for its one answer: subscribes

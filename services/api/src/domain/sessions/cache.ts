@@ -69,22 +69,17 @@ export class SessionCache {
   }
 }
 
-const caches = new WeakMap<AppDeps, SessionCache>();
-
-/** The session cache of this API instance (one per `deps`, so two test apps are two replicas). */
-export function getSessionCache(deps: AppDeps): SessionCache {
-  let cache = caches.get(deps);
-  if (!cache) {
-    const created = new SessionCache();
-    onInvalidation(deps, "sessions", {
-      invalidate: (message) => created.invalidate(message.userId),
-      clear: () => created.invalidate(),
-    });
-    caches.set(deps, created);
-    cache = created;
-  }
+/** Registers `cache` as this replica's session cache on the invalidation channel. */
+export function registerSessionCache(deps: AppDeps, cache: SessionCache): SessionCache {
+  onInvalidation(deps, "sessions", {
+    invalidate: (message) => cache.invalidate(message.userId),
+    clear: () => cache.invalidate(),
+  });
   return cache;
 }
+
+/** The session cache of this API instance, built at start-up (`withApiState`, `deps.ts`). */
+export const getSessionCache = (deps: AppDeps): SessionCache => deps.state.sessions;
 
 /**
  * The account's session of this name in the key's mode, from the cache or one query;
@@ -116,6 +111,5 @@ export async function resolveSession(
  * created or deleted (or an account removed). Also drops this replica's entry at once.
  */
 export async function invalidateSessions(deps: AppDeps, target: { userId: string }): Promise<void> {
-  getSessionCache(deps);
   await publishInvalidation(deps, { kind: "sessions", userId: target.userId });
 }

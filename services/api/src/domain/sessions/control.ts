@@ -3,7 +3,7 @@ import { desiredStateChange, nudgeSessionOwner } from "@wagate/core";
 import { newId, whatsappSessions } from "@wagate/db";
 import { and, count, eq, sql } from "drizzle-orm";
 import type { AccountPrincipal, AppDeps } from "../../lib/context.js";
-import { conflict } from "../../lib/errors.js";
+import { ConflictError } from "../errors.js";
 import { invalidateSessions } from "./cache.js";
 import { subscribeChannel } from "./events.js";
 import { findSession, requireSession, type SessionRow } from "./find.js";
@@ -31,7 +31,7 @@ export async function initSession(
         .from(whatsappSessions)
         .where(eq(whatsappSessions.userId, account.userId));
       if (owned >= account.maxSessions) {
-        throw conflict(
+        throw new ConflictError(
           `session limit reached: this account may have ${account.maxSessions} session(s) and has ${owned}`,
           { max_sessions: account.maxSessions, sessions: owned },
         );

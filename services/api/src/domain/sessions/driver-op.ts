@@ -1,6 +1,6 @@
 import type { DriverOp, DriverOpReply } from "@wagate/contracts";
 import type { AppDeps } from "../../lib/context.js";
-import { conflict, notFound } from "../../lib/errors.js";
+import { ConflictError, NotFoundError } from "../errors.js";
 import { askSessionOwner, ownerUnavailable } from "./ask-owner.js";
 import type { SessionRow } from "./find.js";
 
@@ -21,10 +21,13 @@ export async function runDriverOp(
   waitMs = DRIVER_OP_WAIT_MS,
 ): Promise<Extract<DriverOpReply, { ok: true }>["result"]> {
   if (session.status !== "ready") {
-    throw conflict(`session "${session.name}" is not connected (status ${session.status})`, {
-      reason: "session_not_ready",
-      status: session.status,
-    });
+    throw new ConflictError(
+      `session "${session.name}" is not connected (status ${session.status})`,
+      {
+        reason: "session_not_ready",
+        status: session.status,
+      },
+    );
   }
   const reply = await askSessionOwner<DriverOpReply>(
     deps,
@@ -38,11 +41,13 @@ export async function runDriverOp(
   if (!reply) throw ownerUnavailable("no worker answered for this session in time; retry shortly");
   if (reply.ok) return reply.result ?? {};
   if (reply.reason === "not_ready") {
-    throw conflict(`session "${session.name}" is not connected`, { reason: "session_not_ready" });
+    throw new ConflictError(`session "${session.name}" is not connected`, {
+      reason: "session_not_ready",
+    });
   }
-  if (reply.reason === "not_found") throw notFound("group");
+  if (reply.reason === "not_found") throw new NotFoundError("group not found");
   if (reply.reason === "unsupported") {
-    throw conflict(reply.message, { reason: "unsupported", driver: session.driver });
+    throw new ConflictError(reply.message, { reason: "unsupported", driver: session.driver });
   }
-  throw conflict(`WhatsApp refused: ${reply.message}`, { reason: "whatsapp_refused" });
+  throw new ConflictError(`WhatsApp refused: ${reply.message}`, { reason: "whatsapp_refused" });
 }

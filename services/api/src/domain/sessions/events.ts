@@ -12,13 +12,21 @@ interface Hub {
  * One pub/sub connection per API process serves every open `/sessions/events` stream:
  * channels are subscribed on the first listener and dropped with the last, and the
  * connection is closed when no stream is left (so an idle API holds no extra connection).
+ *
+ * The connection carries (UN)SUBSCRIBE only, so it runs without ioredis' ready check
+ * (INFO) and client-info handshake (CLIENT SETINFO). With them, a SUBSCRIBE issued while
+ * the connection was between TCP connect and ready — ioredis writes it at once, SUBSCRIBE
+ * being allowed while Redis loads — put it in subscriber mode before INFO was sent: the
+ * ready check failed with "Connection in subscriber mode, only subscriber commands may be
+ * used" and the connection was dropped and made again (seen under load, when that window
+ * is long).
  */
 const hubs = new WeakMap<AppDeps, Hub>();
 
 function hubFor(deps: AppDeps): Hub {
   let hub = hubs.get(deps);
   if (!hub) {
-    const subscriber = deps.redis.duplicate();
+    const subscriber = deps.redis.duplicate({ enableReadyCheck: false, disableClientInfo: true });
     subscriber.on("error", (err) => deps.logger.warn({ err }, "session events subscriber error"));
     const listeners = new Map<string, Set<Listener>>();
     subscriber.on("message", (channel: string, message: string) => {

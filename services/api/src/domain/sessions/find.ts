@@ -1,7 +1,7 @@
 import { type Executor, whatsappSessions } from "@wagate/db";
 import { and, asc, eq } from "drizzle-orm";
 import type { AccountPrincipal } from "../../lib/context.js";
-import { ApiError } from "../../lib/errors.js";
+import { NotFoundError } from "../errors.js";
 
 export type SessionRow = typeof whatsappSessions.$inferSelect;
 
@@ -36,8 +36,7 @@ export async function requireSession(
 ): Promise<SessionRow> {
   const row = await findSession(db, account, name);
   if (!row) {
-    throw new ApiError(
-      "not_found",
+    throw new NotFoundError(
       `session "${name}" not found in ${account.mode} mode; create it with POST /api/v1/sessions/init`,
     );
   }

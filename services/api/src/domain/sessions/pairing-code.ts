@@ -1,5 +1,5 @@
 import type { AppDeps } from "../../lib/context.js";
-import { conflict } from "../../lib/errors.js";
+import { ConflictError } from "../errors.js";
 import { askSessionOwner, ownerUnavailable } from "./ask-owner.js";
 import type { SessionRow } from "./find.js";
 
@@ -17,7 +17,7 @@ type PairingCodeReply =
     };
 
 const notWaiting = (session: SessionRow, status: string = session.status) =>
-  conflict(`session "${session.name}" is not waiting to be linked (status ${status})`, {
+  new ConflictError(`session "${session.name}" is not waiting to be linked (status ${status})`, {
     status,
   });
 
@@ -48,7 +48,7 @@ export async function requestPairingCode(
   }
   if (reply.ok && typeof reply.code === "string") return reply.code;
   if (!reply.ok && reply.reason === "unsupported") {
-    throw conflict(
+    throw new ConflictError(
       `pairing codes are not supported by the ${session.driver} driver; scan the QR code instead`,
       { reason: "pairing_code_unsupported", driver: session.driver },
     );

@@ -1,7 +1,6 @@
 import { sessionQrKey } from "@wagate/contracts";
-import QRCode from "qrcode";
 import type { AppDeps } from "../../lib/context.js";
-import { conflict } from "../../lib/errors.js";
+import { ConflictError } from "../errors.js";
 import type { SessionRow } from "./find.js";
 
 export interface CurrentQr {
@@ -30,7 +29,7 @@ export async function readCurrentQr(deps: AppDeps, sessionId: string): Promise<C
 export async function requireCurrentQr(deps: AppDeps, session: SessionRow): Promise<CurrentQr> {
   const current = session.status === "qr" ? await readCurrentQr(deps, session.id) : null;
   if (!current) {
-    throw conflict(
+    throw new ConflictError(
       `session "${session.name}" is not waiting for a QR scan (status ${session.status})`,
       {
         status: session.status,
@@ -40,8 +39,16 @@ export async function requireCurrentQr(deps: AppDeps, session: SessionRow): Prom
   return current;
 }
 
-export const qrPng = (qr: string): Promise<Buffer> =>
-  QRCode.toBuffer(qr, { type: "png", errorCorrectionLevel: "M", margin: 2, width: 320 });
+/** `qrcode` is loaded when a QR is first drawn, not at start-up (idle memory). */
+const loadQrCode = () => import("qrcode").then((m) => m.default);
 
-export const qrDataUrl = (qr: string): Promise<string> =>
-  QRCode.toDataURL(qr, { errorCorrectionLevel: "M", margin: 2, width: 320 });
+export const qrPng = async (qr: string): Promise<Buffer> =>
+  (await loadQrCode()).toBuffer(qr, {
+    type: "png",
+    errorCorrectionLevel: "M",
+    margin: 2,
+    width: 320,
+  });
+
+export const qrDataUrl = async (qr: string): Promise<string> =>
+  (await loadQrCode()).toDataURL(qr, { errorCorrectionLevel: "M", margin: 2, width: 320 });

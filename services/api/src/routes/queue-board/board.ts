@@ -1,8 +1,5 @@
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
-import { createBullBoard } from "@bull-board/api";
-import { BullMQAdapter } from "@bull-board/api/bullMQAdapter";
-import { HonoAdapter } from "@bull-board/hono";
 import { serveStatic } from "@hono/node-server/serve-static";
 import { QUEUES, sendQueueName } from "@wagate/contracts";
 import { whatsappSessions } from "@wagate/db";
@@ -30,7 +27,24 @@ export interface QueueBoard {
 const uiBasePath = () =>
   dirname(createRequire(import.meta.url).resolve("@bull-board/ui/package.json"));
 
-function makeBoard(deps: AppDeps, readOnlyMode: boolean) {
+/**
+ * Bull Board is loaded on the first visit, not at start-up: its modules cost the idle API
+ * about 16 MiB of resident memory for a page operators rarely open.
+ */
+async function loadBullBoard() {
+  const [{ createBullBoard }, { BullMQAdapter }, { HonoAdapter }] = await Promise.all([
+    import("@bull-board/api"),
+    import("@bull-board/api/bullMQAdapter"),
+    import("@bull-board/hono"),
+  ]);
+  return { createBullBoard, BullMQAdapter, HonoAdapter };
+}
+
+function makeBoard(
+  { createBullBoard, BullMQAdapter, HonoAdapter }: Awaited<ReturnType<typeof loadBullBoard>>,
+  deps: AppDeps,
+  readOnlyMode: boolean,
+) {
   const adapters = (names: string[]) =>
     names.map((name) => new BullMQAdapter(queueFor(deps, name), { readOnlyMode }));
   const serverAdapter = new HonoAdapter(serveStatic).setBasePath(QUEUE_BOARD_PATH);
@@ -49,9 +63,10 @@ function makeBoard(deps: AppDeps, readOnlyMode: boolean) {
  * Bull Board over the API's BullMQ producers: the fixed queues plus one `send-<session>`
  * queue per session row, re-read at most every 10 s while someone looks.
  */
-export function createQueueBoard(deps: AppDeps): QueueBoard {
-  const full = makeBoard(deps, false);
-  const readOnly = makeBoard(deps, true);
+export async function createQueueBoard(deps: AppDeps): Promise<QueueBoard> {
+  const bullBoard = await loadBullBoard();
+  const full = makeBoard(bullBoard, deps, false);
+  const readOnly = makeBoard(bullBoard, deps, true);
   let loadedAt = 0;
   let loading: Promise<void> | undefined;
   const load = async () => {

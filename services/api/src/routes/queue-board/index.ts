@@ -6,7 +6,7 @@ import { createQueueBoard, QUEUE_BOARD_PATH, type QueueBoard } from "./board.js"
 import { requireQueueBoardCookie } from "./guard.js";
 import { registerQueueBoardSession } from "./session.js";
 
-const boards = new WeakMap<AppDeps, QueueBoard>();
+const boards = new WeakMap<AppDeps, Promise<QueueBoard>>();
 
 /**
  * The queue board for operators: `POST /api/v1/admin/queue-board/session` (admin bearer)
@@ -26,11 +26,13 @@ export function mountQueueBoard(app: OpenAPIHono<AppEnv>): void {
       if (new URL(c.req.url).pathname === QUEUE_BOARD_PATH)
         return c.redirect(`${QUEUE_BOARD_PATH}/`, 302);
       const deps = c.get("deps");
-      let board = boards.get(deps);
-      if (!board) {
-        board = createQueueBoard(deps);
-        boards.set(deps, board);
+      let pending = boards.get(deps);
+      if (!pending) {
+        pending = createQueueBoard(deps);
+        boards.set(deps, pending);
+        pending.catch(() => boards.delete(deps));
       }
+      const board = await pending;
       await board.refresh();
       const readOnly = !WRITE_ROLES.includes(c.get("admin").role);
       return (readOnly ? board.readOnly : board.full).fetch(c.req.raw, c.env);
