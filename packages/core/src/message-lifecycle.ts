@@ -169,14 +169,31 @@ export async function claimMessage(
   messageId: string,
   input: { sessionId: string; token: number; now: Date },
 ): Promise<ClaimedMessage | null> {
+  const [claimed] = await claimMessages(db, [messageId], input);
+  return claimed ?? null;
+}
+
+/**
+ * `claimMessage` for several messages of one session in ONE statement (the worker's send
+ * batches): the rows are locked in id order, each claimed under the same conditions; the
+ * answer holds only the rows claimed (any order; match them by `row.id`).
+ */
+export async function claimMessages(
+  db: Executor,
+  messageIds: string[],
+  input: { sessionId: string; token: number; now: Date },
+): Promise<ClaimedMessage[]> {
+  if (messageIds.length === 0) return [];
   const before = db
     .select({ id: messages.id, status: messages.status, sendingAt: messages.sendingAt })
     .from(messages)
-    .where(eq(messages.id, messageId))
+    // One array parameter: the same statement text for any batch size (its plan is reused).
+    .where(sql`${messages.id} = any(${sql.param(messageIds)}::text[])`)
+    .orderBy(messages.id)
     .for("update")
     .as("before");
   const dueBy = new Date(input.now.getTime() + 1000);
-  const [claimed] = await db
+  return db
     .update(messages)
     .set({
       status: "sending",
@@ -210,7 +227,6 @@ export async function claimMessage(
       previousSendingAt: before.sendingAt,
       recipientOptedOut: sql<boolean>`exists (select 1 from ${optOuts} where ${optOuts.userId} = ${messages.userId} and ${optOuts.phone} = ${messages.recipient})`,
     });
-  return claimed ?? null;
 }
 
 /**
@@ -233,6 +249,35 @@ export function recordMessageSent(
     where: input.token === null ? isNull(messages.sendToken) : eq(messages.sendToken, input.token),
     now: input.now,
   });
+}
+
+/**
+ * `recordMessageSent` for several messages claimed under one token, in ONE statement: each
+ * `sending` row held by `token` moves to `sent` with its own WhatsApp id (a sensitive body
+ * forgotten). Returns the rows recorded (any order; a row missing lost to a newer owner or
+ * moved on).
+ */
+export async function recordMessagesSent(
+  db: Executor,
+  sent: Array<{ messageId: string; waMessageId: string }>,
+  input: { token: number; now: Date },
+): Promise<MessageRow[]> {
+  if (sent.length === 0) return [];
+  // Array parameters: the same statement text for any batch size (its plan is reused).
+  const result = await db.execute(sql`
+    update messages m set
+      status = 'sent',
+      sent_at = ${input.now.toISOString()}::timestamptz,
+      updated_at = now(),
+      wa_message_id = v.wa_id,
+      error_code = null,
+      error_message = null,
+      content = case when m.sensitive then null else m.content end
+    from unnest(${sql.param(sent.map((s) => s.messageId))}::text[], ${sql.param(sent.map((s) => s.waMessageId))}::text[]) as v(id, wa_id)
+    where m.id = v.id and m.status = 'sending' and m.send_token = ${input.token}
+    returning m.*
+  `);
+  return (result as unknown as Array<Record<string, unknown>>).map(messageFromRaw);
 }
 
 /** One WhatsApp ack of a sent message, found by `(session_id, wa_message_id)`. */
