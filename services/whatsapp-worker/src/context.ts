@@ -7,6 +7,7 @@ import type { DriverFactory } from "./drivers/types.js";
 import type { AckBatch } from "./events/ack-batch.js";
 import type { LiveFeedPublisher } from "./events/emit.js";
 import type { WorkerMetrics } from "./metrics.js";
+import type { SendWrites } from "./send/coalesce.js";
 import type { PacingPolicy } from "./send/pacing.js";
 
 /** Tunables of one worker process (env values in main; short ones in tests). */
@@ -110,6 +111,8 @@ export interface WorkerContext {
   webhookSubscriptions: WebhookSubscriptions;
   /** Ack status updates of every session, one statement per short window. */
   ackBatch: AckBatch;
+  /** Claims and `sent` records of every session's send batches, coalesced. */
+  sendWrites: SendWrites;
   /** Live-feed messages of every event, one pipeline per event-loop turn. */
   liveFeed: LiveFeedPublisher;
   /** Where downloaded inbound media goes (`MEDIA_STORAGE`). */

@@ -17,6 +17,7 @@ import type { DriverFactory } from "./drivers/types.js";
 import { AckBatch } from "./events/ack-batch.js";
 import { LiveFeedPublisher } from "./events/emit.js";
 import { createWorkerMetrics, type QueueSample } from "./metrics.js";
+import { SendWrites } from "./send/coalesce.js";
 import { DEFAULT_PACING } from "./send/pacing.js";
 import { newWorkerId } from "./sessions/lease.js";
 import { SessionManager } from "./sessions/manager.js";
@@ -99,6 +100,7 @@ export function createWorker(deps: WorkerDeps): WhatsAppWorker {
     ),
     webhookSubscriptions: new WebhookSubscriptions(),
     ackBatch: new AckBatch(deps.db),
+    sendWrites: new SendWrites(deps.db, deps.now ?? (() => new Date())),
     mediaStore: deps.mediaStore ?? createMediaStore(deps.db),
     metrics,
     options,

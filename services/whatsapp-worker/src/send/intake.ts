@@ -1,10 +1,5 @@
 import { parseJob, sendJobSchema } from "@wagate/contracts";
-import {
-  CLAIMABLE_STATUSES,
-  type ClaimedMessage,
-  claimMessages,
-  type MessageRow,
-} from "@wagate/core";
+import { CLAIMABLE_STATUSES, type ClaimedMessage, type MessageRow } from "@wagate/core";
 import { messages } from "@wagate/db";
 import type { Job } from "bullmq";
 import { eq } from "drizzle-orm";
@@ -33,7 +28,8 @@ export function jobMessageId(ctx: WorkerContext, job: Job): string | null {
 
 /**
  * Claims the messages of a batch of jobs in ONE statement (`claimMessages`: → `sending` under
- * our token), keyed by message id; a message missing from the answer was not claimed (see
+ * our token; shared with the batches of the worker's other sessions, `ctx.sendWrites`), keyed
+ * by message id; a message missing from the answer was not claimed (see
  * `explainUnclaimed`).
  */
 export async function claimBatch(
@@ -41,12 +37,14 @@ export async function claimBatch(
   session: SendSession,
   messageIds: string[],
 ): Promise<Map<string, ClaimedMessage>> {
-  const claimed = await claimMessages(ctx.db, messageIds, {
-    sessionId: session.sessionId,
-    token: session.token,
-    now: ctx.now(),
-  });
-  return new Map(claimed.map((c) => [c.row.id, c]));
+  const claimed = await ctx.sendWrites.claims.submit(
+    messageIds.map((messageId) => ({
+      messageId,
+      sessionId: session.sessionId,
+      token: session.token,
+    })),
+  );
+  return new Map(claimed.flatMap((c) => (c ? [[c.row.id, c] as const] : [])));
 }
 
 /**

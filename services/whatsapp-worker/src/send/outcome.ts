@@ -3,7 +3,6 @@ import {
   endUnsent,
   type MessageRow,
   recordMessageSent,
-  recordMessagesSent,
   restoreAttempts,
 } from "@wagate/core";
 import { messages } from "@wagate/db";
@@ -80,7 +79,8 @@ async function afterRecorded(
 
 /**
  * Records the sends of one batch WhatsApp accepted under our token in ONE statement
- * (`recordMessagesSent`), then announces each. Each send was marked `recordingSent` when
+ * (`recordMessagesSent`, shared with the worker's other sessions: `ctx.sendWrites`), then
+ * announces each. Each send was marked `recordingSent` when
  * the driver answered, so its acks wait for this record. Results in input order; a failed
  * statement rejects (the jobs are handed back; the next claim finds the sends by `findSent`).
  */
@@ -91,20 +91,17 @@ export async function recordSentBatch(
 ): Promise<string[]> {
   if (sends.length === 0) return [];
   const now = ctx.now();
-  let rows: MessageRow[];
+  let rows: Array<MessageRow | null>;
   try {
-    rows = await recordMessagesSent(
-      ctx.db,
-      sends.map((s) => ({ messageId: s.row.id, waMessageId: s.waMessageId })),
-      { token: session.token, now },
+    rows = await ctx.sendWrites.records.submit(
+      sends.map((s) => ({ messageId: s.row.id, waMessageId: s.waMessageId, token: session.token })),
     );
   } finally {
     for (const s of sends) ctx.ackBatch.recorded(session.sessionId, s.waMessageId);
   }
-  const byId = new Map(rows.map((row) => [row.id, row]));
   const results: string[] = [];
-  for (const s of sends) {
-    results.push(await afterRecorded(ctx, session, s.row, byId.get(s.row.id) ?? null, now));
+  for (const [k, s] of sends.entries()) {
+    results.push(await afterRecorded(ctx, session, s.row, rows[k] ?? null, now));
   }
   return results;
 }
