@@ -256,17 +256,27 @@ export async function runSendJob(
   throw new DelayedError();
 }
 
+/** Jobs asked for at once while taking a batch. */
+const TAKE_CHUNK = 16;
+
 /**
- * Up to `count` next waiting jobs, in queue order. Taken all at once: the commands go out
- * on one connection in call order, so Redis hands the jobs out in that order.
+ * Up to `count` next waiting jobs, in queue order. Asked for `TAKE_CHUNK` at a time: the
+ * commands of a chunk go out on one connection in call order, so Redis hands the jobs out in
+ * that order; a chunk that comes back short means the queue is empty for now.
  */
 async function take(
   more: (() => Promise<HeldJob | undefined>) | undefined,
   count: number,
 ): Promise<HeldJob[]> {
-  if (!more || count <= 0) return [];
-  const results = await Promise.allSettled(Array.from({ length: count }, () => more()));
-  return results.flatMap((r) => (r.status === "fulfilled" && r.value ? [r.value] : []));
+  const taken: HeldJob[] = [];
+  while (more && taken.length < count) {
+    const asked = Math.min(TAKE_CHUNK, count - taken.length);
+    const results = await Promise.allSettled(Array.from({ length: asked }, () => more()));
+    const got = results.flatMap((r) => (r.status === "fulfilled" && r.value ? [r.value] : []));
+    taken.push(...got);
+    if (got.length < asked) break;
+  }
+  return taken;
 }
 
 /** When an unexpected error hands a job back: at once when stopping, else a little later. */
