@@ -1,7 +1,9 @@
 /**
  * Messages per second through the whatsapp-worker's send pipeline (simulator fast profile, no
- * pacing, no webhook: claim the row into `sending` under the fencing token in one statement,
- * send through the driver, record `wa_message_id` + `sent`, then the acks, batched), with one
+ * pacing, no webhook: an unpaced session takes its queue in batches of `sendBatchSize` jobs,
+ * claims their rows into `sending` under the fencing token in one statement, sends them one by
+ * one in queue order, records `wa_message_id` + `sent` in one statement, then the acks,
+ * batched; claims and records of all sessions share statements), with one
  * session and with 50 sessions in one worker, each beside the yardstick of empty BullMQ
  * processors on the same Redis with the same shape (one queue per session, concurrency 1 each,
  * as a session's queue is consumed in order), measured in one run. BENCH_WORKER_MESSAGES sets

@@ -169,48 +169,78 @@ export async function claimMessage(
   messageId: string,
   input: { sessionId: string; token: number; now: Date },
 ): Promise<ClaimedMessage | null> {
-  const before = db
-    .select({ id: messages.id, status: messages.status, sendingAt: messages.sendingAt })
-    .from(messages)
-    .where(eq(messages.id, messageId))
-    .for("update")
-    .as("before");
-  const dueBy = new Date(input.now.getTime() + 1000);
-  const [claimed] = await db
-    .update(messages)
-    .set({
-      status: "sending",
-      sendToken: input.token,
-      attempts: sql`${messages.attempts} + 1`,
-      sendingAt: input.now,
-    })
-    .from(before)
-    .where(
-      and(
-        eq(messages.id, before.id),
-        eq(messages.sessionId, input.sessionId),
-        eq(messages.direction, "outbound"),
-        inArray(messages.status, CLAIMABLE_STATUSES),
-        isNull(messages.waMessageId),
-        // A stale owner (older token) cannot take a row a newer owner already holds.
-        or(isNull(messages.sendToken), lte(messages.sendToken, input.token)),
-        or(isNull(messages.scheduledAt), lte(messages.scheduledAt, dueBy)),
-        // A paused broadcast's waiting messages stay waiting (resume adds their jobs again);
-        // one already being sent finishes.
-        or(
-          isNull(messages.broadcastId),
-          eq(messages.status, "sending"),
-          sql`not exists (select 1 from ${broadcasts} where ${broadcasts.id} = ${messages.broadcastId} and ${broadcasts.status} = 'paused')`,
-        ),
-      ),
-    )
-    .returning({
-      row: getTableColumns(messages),
-      previousStatus: before.status,
-      previousSendingAt: before.sendingAt,
-      recipientOptedOut: sql<boolean>`exists (select 1 from ${optOuts} where ${optOuts.userId} = ${messages.userId} and ${optOuts.phone} = ${messages.recipient})`,
-    });
+  const [claimed] = await claimMessages(
+    db,
+    [{ messageId, sessionId: input.sessionId, token: input.token }],
+    input.now,
+  );
   return claimed ?? null;
+}
+
+/** One message a sender wants to claim: its session and the sender's fencing token. */
+export interface ClaimRequest {
+  messageId: string;
+  sessionId: string;
+  token: number;
+}
+
+/**
+ * `claimMessage` for many messages, of one session or several (the worker's send batches),
+ * in ONE statement: the rows are locked in id order, each claimed under the same conditions
+ * with its own session and token. The answer holds only the rows claimed (any order; match
+ * them by `row.id`). Array parameters keep one statement text (one plan) for any size.
+ */
+export async function claimMessages(
+  db: Executor,
+  requests: ClaimRequest[],
+  now: Date,
+): Promise<ClaimedMessage[]> {
+  if (requests.length === 0) return [];
+  const dueBy = new Date(now.getTime() + 1000);
+  const result = await db.execute(sql`
+    with c (id, session_id, token) as (
+      select * from unnest(${sql.param(requests.map((r) => r.messageId))}::text[],
+        ${sql.param(requests.map((r) => r.sessionId))}::text[],
+        ${sql.param(requests.map((r) => r.token))}::bigint[])
+    ),
+    before as (
+      select m.id, m.status, m.sending_at, c.session_id, c.token
+      from messages m join c on c.id = m.id
+      order by m.id
+      for update of m
+    )
+    update messages m set
+      status = 'sending',
+      send_token = before.token,
+      attempts = m.attempts + 1,
+      sending_at = ${now.toISOString()}::timestamptz,
+      updated_at = now()
+    from before
+    where m.id = before.id
+      and m.session_id = before.session_id
+      and m.direction = 'outbound'
+      and m.status in (${sql.raw(quoted(CLAIMABLE_STATUSES))})
+      and m.wa_message_id is null
+      -- A stale owner (older token) cannot take a row a newer owner already holds.
+      and (m.send_token is null or m.send_token <= before.token)
+      and (m.scheduled_at is null or m.scheduled_at <= ${dueBy.toISOString()}::timestamptz)
+      -- A paused broadcast's waiting messages stay waiting (resume adds their jobs again);
+      -- one already being sent finishes.
+      and (m.broadcast_id is null or m.status = 'sending' or not exists (
+        select 1 from broadcasts b where b.id = m.broadcast_id and b.status = 'paused'))
+    returning m.*, before.status as previous_status, before.sending_at as previous_sending_at,
+      exists (select 1 from opt_outs o where o.user_id = m.user_id and o.phone = m.recipient)
+        as recipient_opted_out
+  `);
+  return (result as unknown as Array<Record<string, unknown>>).map((raw) => ({
+    row: messageFromRaw(raw),
+    previousStatus: raw.previous_status as MessageStatus,
+    previousSendingAt:
+      raw.previous_sending_at === null || raw.previous_sending_at === undefined
+        ? null
+        : (messages.sendingAt.mapFromDriverValue(raw.previous_sending_at as string) as Date),
+    recipientOptedOut: raw.recipient_opted_out === true || raw.recipient_opted_out === "t",
+  }));
 }
 
 /**
@@ -233,6 +263,38 @@ export function recordMessageSent(
     where: input.token === null ? isNull(messages.sendToken) : eq(messages.sendToken, input.token),
     now: input.now,
   });
+}
+
+/**
+ * `recordMessageSent` for many messages (of one session or several), in ONE statement: each
+ * `sending` row held by its `token` moves to `sent` with its own WhatsApp id (a sensitive
+ * body forgotten). Returns the rows recorded (any order; a row missing lost to a newer owner or
+ * moved on).
+ */
+export async function recordMessagesSent(
+  db: Executor,
+  sent: Array<{ messageId: string; waMessageId: string; token: number }>,
+  now: Date,
+): Promise<MessageRow[]> {
+  if (sent.length === 0) return [];
+  const ordered = [...sent].sort((a, b) => (a.messageId < b.messageId ? -1 : 1));
+  // Array parameters: the same statement text for any batch size (its plan is reused).
+  const result = await db.execute(sql`
+    update messages m set
+      status = 'sent',
+      sent_at = ${now.toISOString()}::timestamptz,
+      updated_at = now(),
+      wa_message_id = v.wa_id,
+      error_code = null,
+      error_message = null,
+      content = case when m.sensitive then null else m.content end
+    from unnest(${sql.param(ordered.map((s) => s.messageId))}::text[],
+      ${sql.param(ordered.map((s) => s.waMessageId))}::text[],
+      ${sql.param(ordered.map((s) => s.token))}::bigint[]) as v(id, wa_id, token)
+    where m.id = v.id and m.status = 'sending' and m.send_token = v.token
+    returning m.*
+  `);
+  return (result as unknown as Array<Record<string, unknown>>).map(messageFromRaw);
 }
 
 /** One WhatsApp ack of a sent message, found by `(session_id, wa_message_id)`. */

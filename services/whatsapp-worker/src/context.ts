@@ -5,7 +5,9 @@ import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { DriverFactory } from "./drivers/types.js";
 import type { AckBatch } from "./events/ack-batch.js";
+import type { LiveFeedPublisher } from "./events/emit.js";
 import type { WorkerMetrics } from "./metrics.js";
+import type { SendWrites } from "./send/coalesce.js";
 import type { PacingPolicy } from "./send/pacing.js";
 
 /** Tunables of one worker process (env values in main; short ones in tests). */
@@ -27,6 +29,12 @@ export interface WorkerOptions {
   pacing: PacingPolicy;
   /** Pacing of test (simulator) sessions: NO_PACING under the fast profile. */
   simulatorPacing: PacingPolicy;
+  /**
+   * Jobs an unpaced session (e.g. the fast simulator) takes per batch: their messages are
+   * claimed in one statement and recorded `sent` in one, still sent one by one in queue
+   * order. Paced sessions always take one. Default 64.
+   */
+  sendBatchSize: number;
   /** Send attempts before `attempts_exhausted`. Default 8. */
   sendMaxAttempts: number;
   /** First retry delay; doubles per attempt, with ±25 % jitter, capped at 10 min. Default 2000. */
@@ -71,6 +79,7 @@ export const DEFAULT_WORKER_OPTIONS: Omit<WorkerOptions, "pacing" | "simulatorPa
   heartbeatMs: 5_000,
   claimIntervalMs: 5_000,
   balanceSessions: true,
+  sendBatchSize: 64,
   sendMaxAttempts: 8,
   retryBaseMs: 2_000,
   mediaMaxBytes: 16 * 1024 * 1024,
@@ -102,6 +111,10 @@ export interface WorkerContext {
   webhookSubscriptions: WebhookSubscriptions;
   /** Ack status updates of every session, one statement per short window. */
   ackBatch: AckBatch;
+  /** Claims and `sent` records of every session's send batches, coalesced. */
+  sendWrites: SendWrites;
+  /** Live-feed messages of every event, one pipeline per event-loop turn. */
+  liveFeed: LiveFeedPublisher;
   /** Where downloaded inbound media goes (`MEDIA_STORAGE`). */
   mediaStore: MediaStore;
   metrics: WorkerMetrics;

@@ -15,7 +15,9 @@ import { DEFAULT_WORKER_OPTIONS, type WorkerContext, type WorkerOptions } from "
 import { createDriverFactory } from "./drivers/factory.js";
 import type { DriverFactory } from "./drivers/types.js";
 import { AckBatch } from "./events/ack-batch.js";
+import { LiveFeedPublisher } from "./events/emit.js";
 import { createWorkerMetrics, type QueueSample } from "./metrics.js";
+import { SendWrites } from "./send/coalesce.js";
 import { DEFAULT_PACING } from "./send/pacing.js";
 import { newWorkerId } from "./sessions/lease.js";
 import { SessionManager } from "./sessions/manager.js";
@@ -81,16 +83,24 @@ export function createWorker(deps: WorkerDeps): WhatsAppWorker {
       return samples.filter((s): s is { sessionId: string; bytes: number } => s.bytes !== null);
     },
   });
+  const webhookQueue = createWebhookQueue(deps.redis, deps.redisPrefix);
+  const logger = deps.logger.child({ workerId });
   const ctx: WorkerContext = {
     db: deps.db,
     redis: deps.redis,
     redisPrefix: deps.redisPrefix,
-    logger: deps.logger.child({ workerId }),
+    logger,
     now: deps.now ?? (() => new Date()),
     driverFactory: deps.driverFactory ?? createDriverFactory({ db: deps.db }),
-    webhookQueue: createWebhookQueue(deps.redis, deps.redisPrefix),
+    webhookQueue,
+    // BullMQ types its connection narrowly; every wagate queue runs over an ioredis client.
+    liveFeed: new LiveFeedPublisher(
+      async () => (await webhookQueue.client) as unknown as Pick<Redis, "pipeline">,
+      logger,
+    ),
     webhookSubscriptions: new WebhookSubscriptions(),
     ackBatch: new AckBatch(deps.db),
+    sendWrites: new SendWrites(deps.db, deps.now ?? (() => new Date())),
     mediaStore: deps.mediaStore ?? createMediaStore(deps.db),
     metrics,
     options,

@@ -143,8 +143,10 @@ describe("session ownership", () => {
     for (const id of ids) expect(h.network.sendCount(id)).toBe(1);
     const rows = await env.db.db.select().from(messages).where(inArray(messages.id, ids));
     for (const row of rows) expect(row.waMessageId).toBe(h.network.find(row.id)!.waMessageId);
+    // Claimed again after the crash: only what the dead owner held, at most the batch being
+    // sent and the one being recorded (an unpaced session sends in batches, `sendBatchSize`).
     expect(rows.filter((r) => r.sendToken !== null && r.attempts > 1).length).toBeLessThanOrEqual(
-      1,
+      2 * a.ctx.options.sendBatchSize,
     );
     expect(b.manager.owns(sessionId)).toBe(true);
     expect(await sessionRow(env, sessionId)).toMatchObject({ ownerWorkerId: b.workerId });

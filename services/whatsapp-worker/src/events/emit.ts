@@ -77,17 +77,43 @@ function collector(ctx: WorkerContext): Collected {
 }
 
 async function flush(ctx: WorkerContext, { jobs, published }: Collected): Promise<void> {
-  if (published.length > 0) {
-    // The live feed is best effort (the admin monitor), never a reason to fail or wait for an
-    // event: published without waiting for the answer (one connection keeps them in order).
-    const publishing = (async () => {
-      // BullMQ types its connection narrowly; every wagate queue runs over an ioredis client.
-      const client = (await ctx.webhookQueue.client) as unknown as Pick<Redis, "publish">;
-      await Promise.all(published.map(([channel, message]) => client.publish(channel, message)));
-    })();
-    publishing.catch((error) => ctx.logger.debug({ err: error }, "live events not published"));
-  }
+  // The live feed is best effort (the admin monitor), never a reason to fail or wait for an
+  // event: published without waiting for the answer, in order.
+  for (const entry of published) ctx.liveFeed.publish(entry[0], entry[1]);
   await enqueue(ctx, jobs);
+}
+
+/**
+ * The worker's live-feed messages, gathered for the rest of the event-loop turn and sent as
+ * ONE pipeline (one socket write instead of one per status change; the pipeline keeps their
+ * order). Best effort: a failure is logged at debug level.
+ */
+export class LiveFeedPublisher {
+  private pending: Array<[channel: string, message: string]> = [];
+  private scheduled = false;
+
+  constructor(
+    private readonly client: () => Promise<Pick<Redis, "pipeline">>,
+    private readonly logger: WorkerContext["logger"],
+  ) {}
+
+  publish(channel: string, message: string): void {
+    this.pending.push([channel, message]);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      const batch = this.pending;
+      this.pending = [];
+      void this.client()
+        .then((client) => {
+          const pipeline = client.pipeline();
+          for (const [c, m] of batch) pipeline.publish(c, m);
+          return pipeline.exec();
+        })
+        .catch((error) => this.logger.debug({ err: error }, "live events not published"));
+    });
+  }
 }
 
 async function enqueue(ctx: WorkerContext, jobs: BulkJobs): Promise<void> {

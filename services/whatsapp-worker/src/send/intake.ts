@@ -1,10 +1,5 @@
 import { parseJob, sendJobSchema } from "@wagate/contracts";
-import {
-  CLAIMABLE_STATUSES,
-  type ClaimedMessage,
-  claimMessage,
-  type MessageRow,
-} from "@wagate/core";
+import { CLAIMABLE_STATUSES, type ClaimedMessage, type MessageRow } from "@wagate/core";
 import { messages } from "@wagate/db";
 import type { Job } from "bullmq";
 import { eq } from "drizzle-orm";
@@ -32,22 +27,36 @@ export function jobMessageId(ctx: WorkerContext, job: Job): string | null {
 }
 
 /**
- * Claims the job's message in one statement (`claimMessage`: → `sending` under our token).
- * Only when that claims nothing is the row read, to tell why: gone or not ours, finished,
- * not due yet, already sent by a dead attempt, or held by a newer owner.
+ * Claims the messages of a batch of jobs in ONE statement (`claimMessages`: → `sending` under
+ * our token; shared with the batches of the worker's other sessions, `ctx.sendWrites`), keyed
+ * by message id; a message missing from the answer was not claimed (see
+ * `explainUnclaimed`).
  */
-export async function claimForSend(
+export async function claimBatch(
+  ctx: WorkerContext,
+  session: SendSession,
+  messageIds: string[],
+): Promise<Map<string, ClaimedMessage>> {
+  const claimed = await ctx.sendWrites.claims.submit(
+    messageIds.map((messageId) => ({
+      messageId,
+      sessionId: session.sessionId,
+      token: session.token,
+    })),
+  );
+  return new Map(claimed.flatMap((c) => (c ? [[c.row.id, c] as const] : [])));
+}
+
+/**
+ * Why a job's message was not claimed (the row is read only then): gone or not ours,
+ * finished, not due yet, already sent by a dead attempt, or held by a newer owner.
+ */
+export async function explainUnclaimed(
   ctx: WorkerContext,
   session: SendSession,
   messageId: string,
-): Promise<Intake> {
+): Promise<Exclude<Intake, { kind: "claimed" }>> {
   const now = ctx.now();
-  const claimed = await claimMessage(ctx.db, messageId, {
-    sessionId: session.sessionId,
-    token: session.token,
-    now,
-  });
-  if (claimed) return { kind: "claimed", claimed };
   const [row] = await ctx.db.select().from(messages).where(eq(messages.id, messageId)).limit(1);
   if (row?.direction !== "outbound" || row.sessionId !== session.sessionId) {
     ctx.logger.warn(

@@ -6,12 +6,22 @@ import {
   restoreAttempts,
 } from "@wagate/core";
 import { messages } from "@wagate/db";
-import { DelayedError, type Job } from "bullmq";
 import { eq } from "drizzle-orm";
 import type { WorkerContext } from "../context.js";
 import { SendError } from "../drivers/types.js";
 import { announceStatus } from "./announce.js";
 import type { SendSession } from "./session.js";
+
+/**
+ * What became of one send job: finished with a result, to run again at `at` (moved to
+ * delayed), or an unexpected error (handed back: see `settleJob` in `processor.ts`).
+ */
+export type JobOutcome =
+  | { kind: "done"; result: string }
+  | { kind: "delayed"; at: number }
+  | { kind: "error"; error: unknown };
+
+export const done = (result: string): JobOutcome => ({ kind: "done", result });
 
 /** Retry delay after `attempt` failed: base·2^(attempt-1), ±25 % jitter, capped at 10 min. */
 export function retryDelayMs(baseMs: number, attempt: number, random = Math.random): number {
@@ -35,6 +45,17 @@ export async function recordSent(
   const sent = await recordMessageSent(ctx.db, row, { waMessageId, token, now }).finally(() =>
     ctx.ackBatch.recorded(session.sessionId, waMessageId),
   );
+  return afterRecorded(ctx, session, row, sent, now);
+}
+
+/** Metrics, announcement and the acks that beat the record, for one recorded send. */
+async function afterRecorded(
+  ctx: WorkerContext,
+  session: SendSession,
+  row: MessageRow,
+  sent: MessageRow | null,
+  now: Date,
+): Promise<string> {
   if (!sent) {
     ctx.logger.warn(
       { messageId: row.id },
@@ -47,12 +68,42 @@ export async function recordSent(
   ctx.metrics.sendLatency.observe(Math.max(0, (now.getTime() - acceptedAt.getTime()) / 1000));
   await announceStatus(ctx, session, sent);
   // Acks that beat this update are applied on the session's ack path; the job need not wait.
+  const waMessageId = sent.waMessageId ?? "";
   void session
     .flushPendingAcks(waMessageId)
     .catch((error) =>
       ctx.logger.warn({ err: error, messageId: row.id }, "pending acks not applied"),
     );
   return "sent";
+}
+
+/**
+ * Records the sends of one batch WhatsApp accepted under our token in ONE statement
+ * (`recordMessagesSent`, shared with the worker's other sessions: `ctx.sendWrites`), then
+ * announces each. Each send was marked `recordingSent` when
+ * the driver answered, so its acks wait for this record. Results in input order; a failed
+ * statement rejects (the jobs are handed back; the next claim finds the sends by `findSent`).
+ */
+export async function recordSentBatch(
+  ctx: WorkerContext,
+  session: SendSession,
+  sends: Array<{ row: MessageRow; waMessageId: string }>,
+): Promise<string[]> {
+  if (sends.length === 0) return [];
+  const now = ctx.now();
+  let rows: Array<MessageRow | null>;
+  try {
+    rows = await ctx.sendWrites.records.submit(
+      sends.map((s) => ({ messageId: s.row.id, waMessageId: s.waMessageId, token: session.token })),
+    );
+  } finally {
+    for (const s of sends) ctx.ackBatch.recorded(session.sessionId, s.waMessageId);
+  }
+  const results: string[] = [];
+  for (const [k, s] of sends.entries()) {
+    results.push(await afterRecorded(ctx, session, s.row, rows[k] ?? null, now));
+  }
+  return results;
 }
 
 /**
@@ -80,16 +131,14 @@ export async function endClaimed(
  * What a failed try leads to: `rate_limited` pauses the session and re-delays the job
  * without spending the attempt; a permanent error fails the message at once; a transient
  * one re-delays the job with backoff until `sendMaxAttempts`, then `attempts_exhausted`.
- * Returns the job's result, or throws `DelayedError` after moving the job back to delayed.
+ * Returns what becomes of the job (done, or delayed until when).
  */
 export async function handleSendFailure(
   ctx: WorkerContext,
   session: SendSession,
-  job: Job,
-  jobToken: string | undefined,
   claimed: MessageRow,
   error: unknown,
-): Promise<string> {
+): Promise<JobOutcome> {
   const failure =
     error instanceof SendError
       ? error
@@ -104,8 +153,7 @@ export async function handleSendFailure(
       { sessionId: session.sessionId, pauseMs },
       "rate limited by WhatsApp; session paused",
     );
-    await job.moveToDelayed(ctx.now().getTime() + pauseMs, jobToken);
-    throw new DelayedError();
+    return { kind: "delayed", at: ctx.now().getTime() + pauseMs };
   }
   if (failure.permanent) {
     await endClaimed(ctx, session, claimed, {
@@ -113,7 +161,7 @@ export async function handleSendFailure(
       code: failure.code,
       message: failure.message,
     });
-    return `failed:${failure.code}`;
+    return done(`failed:${failure.code}`);
   }
   if (attempt >= ctx.options.sendMaxAttempts) {
     await endClaimed(ctx, session, claimed, {
@@ -121,13 +169,12 @@ export async function handleSendFailure(
       code: "attempts_exhausted",
       message: `${failure.code}: ${failure.message}`,
     });
-    return "failed:attempts_exhausted";
+    return done("failed:attempts_exhausted");
   }
   const delay = retryDelayMs(ctx.options.retryBaseMs, attempt);
   ctx.logger.info(
     { messageId: claimed.id, attempt, delay, code: failure.code },
     "send failed; retrying",
   );
-  await job.moveToDelayed(ctx.now().getTime() + delay, jobToken);
-  throw new DelayedError();
+  return { kind: "delayed", at: ctx.now().getTime() + delay };
 }

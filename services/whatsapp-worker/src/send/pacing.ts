@@ -111,6 +111,15 @@ export class SessionPacer {
     this.tokens = Math.min(this.tokens, policy.burst);
   }
 
+  /**
+   * True when nothing makes a send wait but a rate-limit pause: no rate, no gap per
+   * recipient, no typing (e.g. `NO_PACING`). Only such sessions send in batches.
+   */
+  get unpaced(): boolean {
+    const p = this.policy;
+    return !Number.isFinite(p.perMinute) && p.minGapMs <= 0 && p.typingMsPerChar <= 0;
+  }
+
   /** How long to show typing before sending `text` (0: typing before send is off). */
   typingMs(text: string | null): number {
     if (!text || this.policy.typingMsPerChar <= 0) return 0;

@@ -16,6 +16,11 @@ export interface SendSession {
   signal: AbortSignal;
   /** True while the driver is connected; jobs taken otherwise wait without using an attempt. */
   isReady: () => boolean;
+  /**
+   * How many jobs of the queue one batch may take (claim and record in one statement each):
+   * `sendBatchSize` for an unpaced session, else 1.
+   */
+  batchSize: () => number;
   /** Applies acks that arrived before the send was recorded. */
   flushPendingAcks: (waMessageId: string) => Promise<void>;
 }

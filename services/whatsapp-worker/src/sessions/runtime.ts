@@ -55,6 +55,7 @@ export class SessionRuntime {
   private restarts = 0;
   private gaveUp = false;
   private lastTouch = 0;
+  private takenJobs = 0;
   private readonly sendSession: SendSession;
   /**
    * The row's `desired_generation` this runtime has followed: a higher one on the row is a
@@ -83,6 +84,7 @@ export class SessionRuntime {
       pacer: this.pacer,
       signal: this.abort.signal,
       isReady: () => this.status === "ready",
+      batchSize: () => (this.pacer.unpaced ? ctx.options.sendBatchSize : 1),
       flushPendingAcks: (waMessageId) => this.acks.flush(waMessageId),
     };
     this.acks = new AckApplier(ctx, this.sendSession, (ack) =>
@@ -430,7 +432,9 @@ export class SessionRuntime {
     this.sendWorker = new Worker(
       name,
       async (job, jobToken) => {
-        const outcome = await runSendJob(this.ctx, this.sendSession, job, jobToken);
+        const outcome = await runSendJob(this.ctx, this.sendSession, job, jobToken, () =>
+          this.takeNextJob(),
+        );
         if (outcome === "sent") this.touchActive();
         return outcome;
       },
@@ -456,6 +460,18 @@ export class SessionRuntime {
         "send job failed",
       ),
     );
+  }
+
+  /**
+   * The next waiting job of the session's queue, taken by hand in queue order (a send batch;
+   * BullMQ's own loop takes nothing meanwhile at concurrency 1); undefined when none waits.
+   */
+  private async takeNextJob() {
+    const worker = this.sendWorker;
+    if (!worker || this.stopped) return undefined;
+    const token = `${worker.id}:batch:${++this.takenJobs}`;
+    const job = await worker.getNextJob(token, { block: false });
+    return job ? { job, token } : undefined;
   }
 
   /** Moves `last_active_at` on traffic, at most every 30 s (status changes move it too). */
