@@ -6,9 +6,9 @@ import {
   sendJobOptions,
   sendJobSchema,
 } from "@wagate/contracts";
-import { broadcasts, type Executor, messages, optOuts, whatsappSessions } from "@wagate/db";
+import { type Executor, messages, whatsappSessions } from "@wagate/db";
 import type { Queue } from "bullmq";
-import { and, eq, getTableColumns, inArray, isNull, lte, or, type SQL, sql } from "drizzle-orm";
+import { and, eq, getTableColumns, inArray, isNull, type SQL, sql } from "drizzle-orm";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { statusesBefore, transitionMessage } from "./message-status.js";
