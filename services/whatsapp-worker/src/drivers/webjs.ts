@@ -599,8 +599,10 @@ export class WebjsDriver extends EventEmitter<DriverEvents> implements WhatsAppD
       this.options.sendTimeoutMs,
       "media download",
     );
+    // The library answers nothing when WhatsApp's media server did not give the file (often
+    // passing): a failure the worker retries, with the message still at hand.
+    if (!media?.data) throw new Error("WhatsApp gave no media data");
     this.recentMedia.delete(waMessageId);
-    if (!media?.data) return null;
     const data = Buffer.from(media.data, "base64");
     if (data.length > maxBytes) throw new MediaTooLargeError(data.length);
     return { data, mimeType: media.mimetype, filename: media.filename ?? null };
