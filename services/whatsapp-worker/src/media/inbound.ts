@@ -1,8 +1,8 @@
 import { type MessageMedia, messages } from "@wagate/db";
 import { and, eq } from "drizzle-orm";
 import type { WorkerContext } from "../context.js";
-import { sleep } from "../events/retry.js";
 import { type InboundMessage, MediaTooLargeError, type WhatsAppDriver } from "../drivers/types.js";
+import { sleep } from "../events/retry.js";
 
 /**
  * The `media` column of a new inbound row (issue 12, inbound media): what the driver said

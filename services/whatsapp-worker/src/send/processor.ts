@@ -60,6 +60,9 @@ export async function processSendJob(
       reference: claimed.id,
       text: claimed.content,
       since: previousSendingAt ?? claimed.createdAt,
+      type: claimed.type,
+      payload: claimed.payload,
+      media: claimed.media,
     });
     if (prior) return recordSent(ctx, session, claimed, prior.waMessageId, session.token);
   }
