@@ -46,6 +46,12 @@ export interface WorkerOptions {
   /** Largest inbound media downloaded and stored, bytes (`INBOUND_MEDIA_MAX_BYTES`). Default 16 MiB. */
   inboundMediaMaxBytes: number;
   /**
+   * Download attempts of one inbound media before it is marked `failed`, and the delay before
+   * the first retry (doubling each time). Default 4 / 2000 ms (about 14 s in all).
+   */
+  inboundMediaAttempts: number;
+  inboundMediaRetryMs: number;
+  /**
    * BullMQ lock of an in-flight send job and the stalled-job check period: a job of a crashed
    * worker goes back to the queue after about this long. Default 30000 / 15000 ms.
    */
@@ -85,6 +91,8 @@ export const DEFAULT_WORKER_OPTIONS: Omit<WorkerOptions, "pacing" | "simulatorPa
   mediaMaxBytes: 16 * 1024 * 1024,
   allowPrivateUrls: false,
   inboundMediaMaxBytes: 16 * 1024 * 1024,
+  inboundMediaAttempts: 4,
+  inboundMediaRetryMs: 2_000,
   jobLockMs: 30_000,
   stalledIntervalMs: 15_000,
   qrTtlMs: 60_000,

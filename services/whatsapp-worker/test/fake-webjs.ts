@@ -57,11 +57,9 @@ export class FakeWebjsClient extends EventEmitter implements WebjsClient {
     chat.push({
       id,
       from: chatId,
-      body: typeof content === "string" ? content : "",
-      type: typeof content === "string" ? "chat" : "image",
       fromMe: true,
-      hasMedia: typeof content !== "string",
       timestamp: Math.floor(Date.now() / 1000),
+      ...asSent(content, options),
     });
     this.chats.set(chatId, chat);
     return { id };
@@ -159,4 +157,65 @@ class FakeContact {
     if (about instanceof Error) throw about;
     return about;
   }
+}
+
+/**
+ * What the library's message looks like once sent, as far as the driver reads it back
+ * (`findSent`): a string is a `chat` (or a `vcard` when it is one), a Location, Poll,
+ * contact list or MessageMedia (the test's `createContent` / `createMedia` objects, by
+ * `kind`) comes back as `location`, `poll_creation`, `multi_vcard` or a media type.
+ */
+function asSent(
+  content: unknown,
+  options?: Record<string, unknown>,
+): Pick<
+  WebjsMessage,
+  "body" | "type" | "hasMedia" | "location" | "vCards" | "pollName" | "pollOptions" | "_data"
+> {
+  if (typeof content === "string") {
+    return content.startsWith("BEGIN:VCARD")
+      ? { body: content, type: "vcard", vCards: [content] }
+      : { body: content, type: "chat" };
+  }
+  if (Array.isArray(content)) {
+    const ids = content.map((c) => (c as { id: { _serialized: string } }).id._serialized);
+    return {
+      body: "",
+      type: "multi_vcard",
+      vCards: ids.map((id) => `BEGIN:VCARD\nTEL;waid=${id.replace(/@.*/, "")}:+0\nEND:VCARD`),
+    };
+  }
+  const object = content as Record<string, unknown>;
+  if (object.kind === "Location") {
+    return {
+      body: "",
+      type: "location",
+      location: { latitude: object.latitude as number, longitude: object.longitude as number },
+    };
+  }
+  if (object.kind === "Poll") {
+    return {
+      body: "",
+      type: "poll_creation",
+      pollName: object.name as string,
+      pollOptions: (object.options as string[]).map((name, localId) => ({ name, localId })),
+    };
+  }
+  const mimeType = String(object.mimeType ?? "image/png");
+  const type = options?.sendAudioAsVoice
+    ? "ptt"
+    : options?.sendMediaAsSticker
+      ? "sticker"
+      : options?.sendMediaAsDocument || mimeType.startsWith("application/")
+        ? "document"
+        : (mimeType.split("/")[0] ?? "image");
+  return {
+    body: typeof options?.caption === "string" ? options.caption : "",
+    type,
+    hasMedia: true,
+    _data: {
+      mimetype: mimeType,
+      ...(typeof object.filename === "string" ? { filename: object.filename } : {}),
+    },
+  };
 }

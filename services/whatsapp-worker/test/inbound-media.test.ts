@@ -21,7 +21,12 @@ const SENDER = "213661234500@c.us";
 let counter = 0;
 
 /** An inbound media message as whatsapp-web.js emits it; records its `downloadMedia` calls. */
-function mediaMessage(bytes: Buffer, options: { announcedSize?: number } = {}) {
+function mediaMessage(
+  bytes: Buffer,
+  options: { announcedSize?: number; failures?: number; empty?: number } = {},
+) {
+  let failures = options.failures ?? 0;
+  let empty = options.empty ?? 0;
   const calls: string[] = [];
   const id = `false_${SENDER}_MEDIA${++counter}`;
   const message: WebjsMessage = {
@@ -40,6 +45,15 @@ function mediaMessage(bytes: Buffer, options: { announcedSize?: number } = {}) {
     },
     downloadMedia: async () => {
       calls.push(id);
+      // A passing failure of WhatsApp's media server: a throw, or no data (the library).
+      if (failures > 0) {
+        failures -= 1;
+        throw new Error("net::ERR_CONNECTION_RESET");
+      }
+      if (empty > 0) {
+        empty -= 1;
+        return undefined as unknown as { mimetype: string; data: string };
+      }
       return { mimetype: "image/jpeg", data: bytes.toString("base64"), filename: "cat.jpg" };
     },
   };
@@ -109,7 +123,12 @@ describe("worker: inbound media from a live (webjs) session", () => {
     sessionId = await seedSession(env, userId, { mode: "live" });
     FakeWebjsClient.instances = [];
     await h.startWorker(
-      { pacing: NO_PACING, inboundMediaMaxBytes: CAP },
+      {
+        pacing: NO_PACING,
+        inboundMediaMaxBytes: CAP,
+        inboundMediaAttempts: 3,
+        inboundMediaRetryMs: 50,
+      },
       createDriverFactory({ db: env.db.db, createWebjsClient: fakeClientFactory }),
     );
     client = await waitFor(async () => FakeWebjsClient.instances[0], { what: "client" });
@@ -146,6 +165,7 @@ describe("worker: inbound media from a live (webjs) session", () => {
       filename: "cat.jpg",
       size: bytes.length,
       status: "stored",
+      attempts: 1,
     });
     const stored = await postgresMediaStore(env.db.db).get(row.id);
     expect(stored?.data.equals(bytes)).toBe(true);
@@ -167,5 +187,24 @@ describe("worker: inbound media from a live (webjs) session", () => {
     const store = postgresMediaStore(env.db.db);
     expect(await store.get(first.id)).toBeNull();
     expect(await store.get(second.id)).toBeNull();
+  });
+
+  it("a passing download failure is retried with backoff, then stored", async () => {
+    const bytes = Buffer.from("third time lucky");
+    const { id, message, calls } = mediaMessage(bytes, { failures: 1, empty: 1 });
+    client.emit("message", message);
+    const row = await settledRow(id);
+    expect(calls).toEqual([id, id, id]);
+    expect(row.media).toMatchObject({ status: "stored", attempts: 3, size: bytes.length });
+    expect((await postgresMediaStore(env.db.db).get(row.id))?.data.equals(bytes)).toBe(true);
+  });
+
+  it("a download failing every attempt is marked failed after inboundMediaAttempts", async () => {
+    const { id, message, calls } = mediaMessage(Buffer.from("never"), { failures: 99 });
+    client.emit("message", message);
+    const row = await settledRow(id);
+    expect(calls).toEqual([id, id, id]);
+    expect(row.media).toMatchObject({ url: null, status: "failed", attempts: 3 });
+    expect(await postgresMediaStore(env.db.db).get(row.id)).toBeNull();
   });
 });

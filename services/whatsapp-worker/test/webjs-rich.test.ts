@@ -201,6 +201,102 @@ describe("webjs driver: operations on messages and numbers", () => {
   });
 });
 
+describe("webjs driver: an earlier attempt of a rich send (findSent after a crash)", () => {
+  it("matches a location, contact, poll or media by type and content, never by an empty text", async () => {
+    const { d } = await linked();
+    const since = new Date(Date.now() - 2000);
+    const find = (input: Partial<Parameters<typeof d.findSent>[0]>) =>
+      d.findSent({ to: TO, reference: "msg_x", text: null, since, ...input });
+    // Nothing sent yet: no rich type matches.
+    expect(
+      await find({ type: "location", payload: { location: { latitude: 36.75, longitude: 3.06 } } }),
+    ).toBeNull();
+
+    const png = { data: Buffer.from("png"), mimeType: "image/png", filename: "a.png" };
+    const photo = await d.sendMedia({ to: TO, reference: "m1", media: png, caption: null });
+    const location = await d.sendLocation({
+      to: TO,
+      reference: "m2",
+      latitude: 36.75,
+      longitude: 3.06,
+      name: null,
+      address: null,
+    });
+    const poll = await d.sendPoll({
+      to: TO,
+      reference: "m3",
+      question: "Lunch?",
+      options: ["Yes", "No"],
+      multipleAnswers: false,
+    });
+    const card = { name: "A", phones: ["+213661234568"], email: null, organization: null };
+    const single = await d.sendContact({ to: TO, reference: "m4", contacts: [card] });
+    const other = { name: "B", phones: ["+213661234569"], email: null, organization: null };
+    const multi = await d.sendContact({ to: TO, reference: "m5", contacts: [card, other] });
+    const pdf = { data: Buffer.from("%PDF"), mimeType: "application/pdf", filename: "q.pdf" };
+    const doc = await d.sendMedia({ to: TO, reference: "m6", media: pdf, caption: "Quote" });
+    const ogg = { data: Buffer.from("ogg"), mimeType: "audio/ogg", filename: null };
+    const voice = await d.sendMedia({
+      to: TO,
+      reference: "m7",
+      media: ogg,
+      caption: null,
+      sendAs: "voice",
+    });
+
+    // Each is found as itself, not as the media or the text sent before it.
+    expect(
+      await find({ type: "location", payload: { location: { latitude: 36.75, longitude: 3.06 } } }),
+    ).toEqual(location);
+    expect(
+      await find({
+        type: "poll",
+        text: "Lunch?",
+        payload: { poll: { question: "Lunch?", options: ["Yes", "No"] } },
+      }),
+    ).toEqual(poll);
+    expect(await find({ type: "contact", payload: { contacts: [card] } })).toEqual(single);
+    expect(await find({ type: "contact", payload: { contacts: [card, other] } })).toEqual(multi);
+    expect(
+      await find({
+        type: "document",
+        text: "Quote",
+        media: { mimeType: "application/pdf", filename: "q.pdf" },
+      }),
+    ).toEqual(doc);
+    expect(await find({ type: "voice", media: { mimeType: "audio/ogg", filename: null } })).toEqual(
+      voice,
+    );
+    expect(
+      await find({ type: "image", media: { mimeType: "image/png", filename: "a.png" } }),
+    ).toEqual(photo);
+
+    // Other content of the same kind is a different message: sent again, not taken for this.
+    expect(
+      await find({ type: "location", payload: { location: { latitude: 36.8, longitude: 3.06 } } }),
+    ).toBeNull();
+    expect(
+      await find({
+        type: "poll",
+        text: "Lunch?",
+        payload: { poll: { question: "Lunch?", options: ["No", "Yes"] } },
+      }),
+    ).toBeNull();
+    expect(await find({ type: "contact", payload: { contacts: [other] } })).toBeNull();
+    expect(
+      await find({
+        type: "document",
+        text: "Other",
+        media: { mimeType: "application/pdf", filename: "q.pdf" },
+      }),
+    ).toBeNull();
+    expect(
+      await find({ type: "video", media: { mimeType: "video/mp4", filename: null } }),
+    ).toBeNull();
+    expect(await find({ type: "text", text: "" })).toBeNull();
+  });
+});
+
 describe("webjs driver: contact profile", () => {
   it("getProfile: getContactById(id).getAbout() and getProfilePicUrl(id), for a phone or a LID", async () => {
     const { d, client } = await linked();

@@ -157,6 +157,8 @@ export type MessageMedia = {
    * `too_large` above `INBOUND_MEDIA_MAX_BYTES`, `failed` when it could not be downloaded).
    */
   status?: "pending" | "stored" | "too_large" | "failed";
+  /** Inbound media only: download attempts made (set once it is `stored` or `failed`). */
+  attempts?: number;
 };
 
 /**

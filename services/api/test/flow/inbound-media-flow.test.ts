@@ -2,7 +2,9 @@ import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { directoryMediaStore, type MediaStore, postgresMediaStore } from "@wagate/core";
+import { messages } from "@wagate/db";
 import { SIM_PHOTO_PNG } from "@wagate/whatsapp-worker";
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { safeFilename } from "../../src/routes/messages/media.js";
 import { seedAccount, useTestApp } from "../harness.js";
@@ -144,6 +146,37 @@ describe("GET /messages/{id}/media without media", () => {
     expect((await readBody(res)).error.details).toEqual({ reason: "no_media" });
     const unknown = await api("GET", "/api/v1/messages/msg_nope/media");
     expect(unknown.status).toBe(404);
+  });
+
+  it("media whose download kept failing answers 404 reason failed with the attempts; pending says so", async () => {
+    const sent = await readBody(
+      await api("POST", "/api/v1/messages/send-text", { to: TO, text: "plain again" }),
+    );
+    const [row] = await t.deps.db.select().from(messages).where(eq(messages.id, sent.id));
+    const inboundId = `${sent.id}in`;
+    const media = { url: null, mimeType: "image/jpeg", filename: "cat.jpg", size: 10 };
+    await t.deps.db.insert(messages).values({
+      ...row!,
+      id: inboundId,
+      direction: "inbound",
+      waMessageId: `wa_${inboundId}`,
+      media: { ...media, status: "failed", attempts: 4 },
+    });
+    const res = await api("GET", `/api/v1/messages/${inboundId}/media`);
+    expect(res.status).toBe(404);
+    const body = await readBody(res);
+    expect(body.error.code).toBe("not_found");
+    expect(body.error.details).toEqual({ reason: "failed", attempts: 4 });
+    expect(body.error.message).toMatch(/could not be downloaded/);
+    const wire = await readBody(await api("GET", `/api/v1/messages/${inboundId}`));
+    expect(wire.media).toMatchObject({ status: "failed", url: null });
+
+    await t.deps.db
+      .update(messages)
+      .set({ media: { ...media, url: `/api/v1/messages/${inboundId}/media`, status: "pending" } })
+      .where(eq(messages.id, inboundId));
+    const pending = await readBody(await api("GET", `/api/v1/messages/${inboundId}/media`));
+    expect(pending.error.details).toEqual({ reason: "pending" });
   });
 });
 

@@ -253,6 +253,18 @@ export interface FindSentInput {
   text: string | null;
   /** When the earlier attempt started. */
   since: Date;
+  /**
+   * The message's type and content (issue 12), so a driver that recognises an earlier
+   * attempt by content (webjs) matches a location, contact card, poll or media by what it
+   * is, not by its text alone. Absent: a text.
+   */
+  type?: MessageType;
+  payload?: {
+    location?: { latitude: number; longitude: number } | undefined;
+    contacts?: Array<{ name: string; phones: string[] }> | undefined;
+    poll?: { question: string; options: string[] } | undefined;
+  } | null;
+  media?: { mimeType: string | null; filename: string | null } | null;
 }
 
 /**

@@ -25,6 +25,13 @@ export interface WebjsMessage {
     | { mimetype: string; data: string; filename?: string | null; filesize?: number | null }
     | undefined
   >;
+  /** A location message's place (`type` `location`). */
+  location?: { latitude: number | string; longitude: number | string } | undefined;
+  /** Contact cards (`type` `vcard` / `multi_vcard`): one vCard string each. */
+  vCards?: string[] | undefined;
+  /** A poll (`type` `poll_creation`): its question and options. */
+  pollName?: string | undefined;
+  pollOptions?: Array<{ name: string; localId?: number }> | undefined;
   react?(emoji: string): Promise<unknown>;
   edit?(content: string, options?: Record<string, unknown>): Promise<unknown>;
   delete?(everyone?: boolean, clearMedia?: boolean): Promise<unknown>;

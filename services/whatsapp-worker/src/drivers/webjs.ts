@@ -599,8 +599,10 @@ export class WebjsDriver extends EventEmitter<DriverEvents> implements WhatsAppD
       this.options.sendTimeoutMs,
       "media download",
     );
+    // The library answers nothing when WhatsApp's media server did not give the file (often
+    // passing): a failure the worker retries, with the message still at hand.
+    if (!media?.data) throw new Error("WhatsApp gave no media data");
     this.recentMedia.delete(waMessageId);
-    if (!media?.data) return null;
     const data = Buffer.from(media.data, "base64");
     if (data.length > maxBytes) throw new MediaTooLargeError(data.length);
     return { data, mimeType: media.mimetype, filename: media.filename ?? null };
@@ -818,9 +820,12 @@ export class WebjsDriver extends EventEmitter<DriverEvents> implements WhatsAppD
 
   /**
    * whatsapp-web.js cannot attach our id to a message, so an earlier attempt is recognised by
-   * content: our own message in that chat, sent since the attempt began, with the same text
-   * (or, for media without caption, any media). Residual risk: two identical texts to the same
-   * recipient within that window would be taken for one.
+   * content: our own message in that chat, sent since the attempt began, of the same kind
+   * with the same content (`sentMatches`): a text by its body; a location by its
+   * coordinates; contact cards by their count and each card's `waid`; a poll by question
+   * and options; media by its WhatsApp type, caption and (documents) filename. Residual
+   * risk: two identical messages to the same recipient within that window would be taken
+   * for one.
    */
   async findSent(input: FindSentInput): Promise<SendResult | null> {
     const client = this.readyClient();
@@ -829,13 +834,71 @@ export class WebjsDriver extends EventEmitter<DriverEvents> implements WhatsAppD
     const chat = await client.getChatById(id._serialized);
     const recent = await chat.fetchMessages({ limit: 50, fromMe: true });
     const since = input.since.getTime() / 1000 - 5;
-    const match = recent.find(
-      (m) =>
-        m.fromMe &&
-        m.timestamp >= since &&
-        (input.text !== null ? m.body === input.text : Boolean(m.hasMedia)),
-    );
+    const match = recent.find((m) => m.fromMe && m.timestamp >= since && sentMatches(m, input));
     return match ? { waMessageId: match.id._serialized } : null;
+  }
+}
+
+/** whatsapp-web.js message types a media send of ours can come back as. */
+const MEDIA_WEBJS_TYPES: Partial<Record<MessageType, string[]>> = {
+  image: ["image"],
+  video: ["video"],
+  audio: ["audio", "ptt"],
+  voice: ["ptt", "audio"],
+  document: ["document"],
+  sticker: ["sticker"],
+};
+
+const sameNumber = (a: number | string | undefined, b: number) =>
+  a !== undefined && Math.abs(Number(a) - b) < 1e-6;
+
+/** Whether a message of ours in the chat is the send `input` describes (see `findSent`). */
+export function sentMatches(m: WebjsMessage, input: FindSentInput): boolean {
+  // A caller that names no type: a text, or (no text) any media, as before issue 12.
+  if (input.type === undefined && input.text === null) return Boolean(m.hasMedia);
+  const type = input.type ?? "text";
+  const payload = input.payload ?? {};
+  switch (type) {
+    case "text":
+      return m.type === "chat" && m.body === (input.text ?? "");
+    case "location": {
+      const at = payload.location;
+      return (
+        m.type === "location" &&
+        at !== undefined &&
+        sameNumber(m.location?.latitude, at.latitude) &&
+        sameNumber(m.location?.longitude, at.longitude)
+      );
+    }
+    case "contact": {
+      const cards = payload.contacts ?? [];
+      if (m.type !== "vcard" && m.type !== "multi_vcard") return false;
+      const vcards = m.vCards?.length ? m.vCards : [m.body];
+      return (
+        vcards.length === cards.length &&
+        cards.every((card, i) => {
+          const digits = (card.phones[0] ?? "").replace(/\D/g, "");
+          return digits !== "" && (vcards[i] ?? "").includes(`waid=${digits}`);
+        })
+      );
+    }
+    case "poll": {
+      const poll = payload.poll;
+      return (
+        m.type === "poll_creation" &&
+        poll !== undefined &&
+        m.pollName === poll.question &&
+        JSON.stringify((m.pollOptions ?? []).map((o) => o.name)) === JSON.stringify(poll.options)
+      );
+    }
+    default: {
+      const kinds = MEDIA_WEBJS_TYPES[type];
+      if (!m.hasMedia || (kinds && !kinds.includes(m.type))) return false;
+      if ((m.body || null) !== (input.text || null)) return false;
+      const filename = input.media?.filename;
+      const theirs = m._data?.filename;
+      return type !== "document" || !filename || !theirs || theirs === filename;
+    }
   }
 }
 

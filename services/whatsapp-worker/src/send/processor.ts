@@ -160,6 +160,9 @@ async function sendOne(
       reference: claimed.id,
       text: claimed.content,
       since: previousSendingAt ?? claimed.createdAt,
+      type: claimed.type,
+      payload: claimed.payload,
+      media: claimed.media,
     });
     if (prior) {
       ctx.ackBatch.recordingSent(session.sessionId, prior.waMessageId);

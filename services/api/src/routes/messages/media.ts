@@ -16,7 +16,9 @@ const route = createRoute({
     "Scope `messages:read`. The bytes the worker downloaded, with their `Content-Type`. " +
     "404 `not_found` for another account's message (or one of the other key mode), and for a " +
     "message with no stored media: `details.reason` is `no_media`, `pending` (still being " +
-    "downloaded), `too_large` (above `INBOUND_MEDIA_MAX_BYTES`) or `failed`.",
+    "downloaded, retried a few times with backoff on a passing failure), `too_large` (above " +
+    "`INBOUND_MEDIA_MAX_BYTES`) or `failed` (final: the download kept failing; `details.attempts` " +
+    "says how often it was tried).",
   security: API_KEY_SECURITY,
   middleware: [requireAccount("messages:read")] as const,
   request: { params: messageIdParam },
@@ -61,6 +63,19 @@ export function registerGetMessageMedia(router: OpenAPIHono<AppEnv>) {
     const { row } = await getMessage(deps.db, c.get("account"), c.req.valid("param").id);
     const media = row.media;
     if (!media || row.direction !== "inbound") throw noMedia("no_media");
+    if (media.status === "failed") {
+      // Visible and final: the worker retried (`attempts`) and gave up; it will not try again.
+      throw new ApiError(
+        "not_found",
+        "the media of this message could not be downloaded from WhatsApp; it will not be tried again",
+        {
+          details: {
+            reason: "failed",
+            ...(media.attempts !== undefined ? { attempts: media.attempts } : {}),
+          },
+        },
+      );
+    }
     if (media.status !== "stored") throw noMedia(media.status ?? "no_media");
     const stored = await mediaStoreFor(deps).get(row.id);
     if (!stored) throw noMedia("no_media");
