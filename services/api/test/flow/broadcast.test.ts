@@ -34,11 +34,11 @@ const used = () =>
     now: new Date(),
   });
 /**
- * Recipients of the big broadcast. The suite uses 2 000 so CI stays within its time (one
- * simulator session sends ~15-50 a second on a loaded box); `BROADCAST_TEST_SIZE=10000` runs
- * the issue's size (10+ minutes; 1 583 s measured at load 10-30 on 2 cores, Dec 2026).
+ * Recipients of the big broadcast: the issue's 10 000 (one unpaced simulator session sends its
+ * queue in batches, so they go out in well under a minute on a quiet box). `BROADCAST_TEST_SIZE`
+ * picks another size.
  */
-const BIG = Number(process.env.BROADCAST_TEST_SIZE ?? 2_000);
+const BIG = Number(process.env.BROADCAST_TEST_SIZE ?? 10_000);
 /** Distinct valid numbers that never end in a simulator magic suffix (0000, 0001, 0002). */
 const number = (i: number) => `+21366${1_000_005 + i * 10}`;
 /** Messages of a broadcast that reached WhatsApp. */
@@ -121,7 +121,7 @@ describe("broadcasts", () => {
           return b.status === "completed" ? b : null;
         },
         "the broadcast to complete",
-        Math.max(120_000, BIG * 200), // the worker sends ~15-50 a second on a loaded CI box
+        Math.max(120_000, BIG * 200), // generous: a loaded box sends far slower than a quiet one
       );
       console.info(`broadcast of ${BIG} sent in ${(Date.now() - started) / 1000} s`);
       expect(done.counts.sent + done.counts.delivered + done.counts.read).toBe(BIG);
