@@ -155,6 +155,11 @@ export interface ClaimedMessage {
    * path's consent check costs no statement of its own).
    */
   recipientOptedOut: boolean;
+  /**
+   * The `rate` (sends a minute) of the broadcast the message belongs to, when it set one:
+   * the sender spaces that broadcast's sends by it even when its jobs fell due together.
+   */
+  broadcastRatePerMinute: number | null;
 }
 
 /**
@@ -230,7 +235,8 @@ export async function claimMessages(
         select 1 from broadcasts b where b.id = m.broadcast_id and b.status = 'paused'))
     returning m.*, before.status as previous_status, before.sending_at as previous_sending_at,
       exists (select 1 from opt_outs o where o.user_id = m.user_id and o.phone = m.recipient)
-        as recipient_opted_out
+        as recipient_opted_out,
+      (select b.rate_per_minute from broadcasts b where b.id = m.broadcast_id) as broadcast_rate
   `);
   return (result as unknown as Array<Record<string, unknown>>).map((raw) => ({
     row: messageFromRaw(raw),
@@ -240,6 +246,10 @@ export async function claimMessages(
         ? null
         : (messages.sendingAt.mapFromDriverValue(raw.previous_sending_at as string) as Date),
     recipientOptedOut: raw.recipient_opted_out === true || raw.recipient_opted_out === "t",
+    broadcastRatePerMinute:
+      raw.broadcast_rate === null || raw.broadcast_rate === undefined
+        ? null
+        : Number(raw.broadcast_rate),
   }));
 }
 

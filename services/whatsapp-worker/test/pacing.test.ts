@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { SimulatorDriver } from "../src/drivers/simulator.js";
 import { SendError, type SendResult, type SendTextInput } from "../src/drivers/types.js";
 import {
+  broadcastSpacing,
   DEFAULT_PACING,
   NO_PACING,
   type PacerClock,
@@ -56,6 +57,24 @@ describe("SessionPacer", () => {
     expect(clock.waits).toEqual([]);
     await pacer.take("+1");
     expect(clock.waits).toEqual([3000]);
+  });
+
+  it("holds a broadcast to its own rate even when its sends fall due together", async () => {
+    const clock = fakeClock();
+    const pacer = new SessionPacer(NO_PACING, clock);
+    const slow = broadcastSpacing("brd_slow", 30); // one every 2 s
+    expect(broadcastSpacing("brd_any", null)).toBeUndefined();
+    expect(broadcastSpacing(null, 30)).toBeUndefined();
+    await pacer.take("+1", undefined, slow);
+    await pacer.take("+2", undefined, slow);
+    expect(clock.waits).toEqual([2000]);
+    // Another broadcast and plain sends are not held by it.
+    await pacer.take("+3", undefined, broadcastSpacing("brd_other", 30));
+    await pacer.take("+4");
+    expect(clock.waits).toEqual([2000]);
+    clock.t += 500;
+    await pacer.take("+5", undefined, slow);
+    expect(clock.waits).toEqual([2000, 1500]);
   });
 
   it("adds jitter to every wait and pauses the session on rate limiting", async () => {

@@ -1,3 +1,4 @@
+import { sendQueueName } from "@wagate/contracts";
 import { quotaUsed } from "@wagate/core";
 import { broadcasts, messages, users, webhookDeliveries } from "@wagate/db";
 import {
@@ -11,6 +12,7 @@ import pino from "pino";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { flushBroadcastEnqueues } from "../../src/domain/broadcasts/accept.js";
+import { queueFor } from "../../src/lib/queues.js";
 import { seedAccount, useTestApp } from "../harness.js";
 import { readBody } from "../security.js";
 import { eventually, type Stack, startStack } from "./stack.js";
@@ -272,6 +274,49 @@ describe("broadcast pacing", () => {
       expect(time - startedAt).toBeGreaterThanOrEqual((k * 60_000) / rateA);
     });
   }, 360_000);
+
+  it("keeps a broadcast's own rate when its jobs fall due together (a worker that fell behind)", async () => {
+    const account = await seedAccount(t, { maxMessagesPerDay: 1_000 });
+    // The session itself may send 600 a minute in bursts of 10: only the broadcast's rate
+    // (60 a minute, one a second) can space these sends.
+    const policy = { per_minute: 600, burst: 10, min_gap_ms: 0, jitter_ms: 0 };
+    await t.deps.db.update(users).set({ pacing: policy }).where(eq(users.id, account.userId));
+    await readySession(account);
+    const created = await readBody(
+      await call(account, "POST", "/api/v1/broadcasts", {
+        name: "behind",
+        message: { text: "late" },
+        recipients: Array.from({ length: 6 }, (_, i) => ({ to: number(500 + i) })),
+        rate: 60,
+      }),
+    );
+    await flushBroadcastEnqueues(t.deps);
+    const rows = await t.deps.db
+      .select({ id: messages.id, sessionId: messages.sessionId })
+      .from(messages)
+      .where(eq(messages.broadcastId, created.id));
+    expect(rows).toHaveLength(6);
+    // Every job due now, as after an outage: what is left of the schedule is gone.
+    const queue = queueFor(t.deps, sendQueueName(rows[0]!.sessionId));
+    for (const job of await queue.getDelayed()) await job.promote();
+    await eventually(
+      async () =>
+        (await readBody(await call(account, "GET", `/api/v1/broadcasts/${created.id}`))).status ===
+        "completed",
+      "the broadcast to complete",
+      120_000,
+    );
+    const ids = new Set(rows.map((r) => r.id));
+    const at = stack.network
+      .deliveries()
+      .filter((d) => ids.has(d.reference))
+      .map((d) => d.at.getTime())
+      .sort((x, y) => x - y);
+    expect(at).toHaveLength(6);
+    // One a second, taken one after the other: consecutive sends are never much closer
+    // (the margin is the simulator's own latency varying between two sends).
+    for (let k = 1; k < at.length; k++) expect(at[k]! - at[k - 1]!).toBeGreaterThanOrEqual(800);
+  }, 180_000);
 });
 
 describe("broadcast cancel", () => {

@@ -97,6 +97,8 @@ export class SessionPacer {
   private refilledAt: number;
   private pausedUntil = 0;
   private readonly lastSendTo = new Map<string, number>();
+  /** Last send of each broadcast that has its own `rate`, by broadcast id. */
+  private readonly lastSendOf = new Map<string, number>();
 
   constructor(
     private policy: PacingPolicy,
@@ -145,8 +147,11 @@ export class SessionPacer {
     this.refilledAt = now;
   }
 
-  /** How long a send to `recipient` must wait now (0: may go), without jitter. */
-  waitFor(recipient: string): number {
+  /**
+   * How long a send to `recipient` must wait now (0: may go), without jitter; `spacing` is a
+   * broadcast's own slower rate: one send per `everyMs` of that broadcast.
+   */
+  waitFor(recipient: string, spacing?: BroadcastSpacing): number {
     const now = this.clock.now();
     this.refill(now);
     let wait = Math.max(0, this.pausedUntil - now);
@@ -154,13 +159,20 @@ export class SessionPacer {
       wait = Math.max(wait, (1 - this.tokens) / (this.policy.perMinute / 60_000));
     const last = this.lastSendTo.get(recipient);
     if (last !== undefined) wait = Math.max(wait, last + this.policy.minGapMs - now);
+    const previous = spacing && this.lastSendOf.get(spacing.broadcastId);
+    if (spacing && previous !== undefined) wait = Math.max(wait, previous + spacing.everyMs - now);
     return Math.ceil(wait);
   }
 
-  /** Waits until a send to `recipient` may go, then takes a token for it. */
-  async take(recipient: string, signal?: AbortSignal): Promise<void> {
+  /**
+   * Waits until a send to `recipient` (of the broadcast `spacing` names, if any) may go, then
+   * takes a token for it. A broadcast's jobs are scheduled at its rate, but jobs that fell due
+   * together (the worker was down, Redis lost them and they were enqueued again) would
+   * otherwise go at the session's pace: the spacing holds the broadcast's rate here too.
+   */
+  async take(recipient: string, signal?: AbortSignal, spacing?: BroadcastSpacing): Promise<void> {
     for (;;) {
-      const wait = this.waitFor(recipient);
+      const wait = this.waitFor(recipient, spacing);
       if (wait <= 0) break;
       await this.clock.sleep(wait + Math.floor(this.clock.random() * this.policy.jitterMs), signal);
     }
@@ -168,6 +180,13 @@ export class SessionPacer {
     this.tokens -= 1;
     this.lastSendTo.set(recipient, now);
     if (this.lastSendTo.size > 10_000) this.prune(now);
+    if (spacing) {
+      this.lastSendOf.set(spacing.broadcastId, now);
+      if (this.lastSendOf.size > 1_000) {
+        for (const [id, at] of this.lastSendOf)
+          if (at + 3_600_000 < now) this.lastSendOf.delete(id);
+      }
+    }
   }
 
   private prune(now: number): void {
@@ -175,4 +194,19 @@ export class SessionPacer {
       if (at + this.policy.minGapMs < now) this.lastSendTo.delete(recipient);
     }
   }
+}
+
+/** A broadcast's own pace: at most one of its sends per `everyMs`. */
+export interface BroadcastSpacing {
+  broadcastId: string;
+  everyMs: number;
+}
+
+/** The spacing of a claimed message's broadcast, when that broadcast set a `rate`. */
+export function broadcastSpacing(
+  broadcastId: string | null,
+  ratePerMinute: number | null,
+): BroadcastSpacing | undefined {
+  if (!broadcastId || !ratePerMinute || ratePerMinute <= 0) return undefined;
+  return { broadcastId, everyMs: 60_000 / ratePerMinute };
 }

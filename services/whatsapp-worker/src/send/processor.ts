@@ -13,6 +13,7 @@ import {
   recordSent,
   recordSentBatch,
 } from "./outcome.js";
+import { broadcastSpacing } from "./pacing.js";
 import { preSendCheck } from "./pre-send.js";
 import type { SendSession } from "./session.js";
 import { typeBeforeSend } from "./typing.js";
@@ -178,7 +179,11 @@ async function sendOne(
 
   try {
     await session.pacer
-      .take(claimed.recipient, session.signal)
+      .take(
+        claimed.recipient,
+        session.signal,
+        broadcastSpacing(claimed.broadcastId, claim.broadcastRatePerMinute),
+      )
       .finally(ctx.metrics.pacingWait.startTimer());
     await typeBeforeSend(ctx, session, claimed);
     if (session.signal.aborted) throw stoppedError();
