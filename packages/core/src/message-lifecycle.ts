@@ -537,3 +537,28 @@ export async function endUnsentMany(
   if (ended.length > 0) await input.announce(ended);
   return ended;
 }
+
+/**
+ * Cancels every unsent (`queued`/`scheduled`) message of a broadcast in one statement, inside
+ * the caller's transaction (the broadcast's own cancel), stamping `quota_refunded_at` on
+ * those that hold a unit; answers how many units to give back per quota day (the caller
+ * releases them after its commit, so exactly once) without returning the rows themselves (a
+ * 100 000-message cancel). Their `message.status` events are the caller's to arrange.
+ */
+export async function cancelBroadcastMessages(
+  db: Executor,
+  broadcastId: string,
+  now: Date,
+): Promise<Array<{ quotaDay: string | null; units: number }>> {
+  const at = now.toISOString();
+  const rows = await db.execute<{ quota_day: string | null; n: number }>(sql`
+    with ended as (
+      update messages set status = 'cancelled', cancelled_at = ${at}::timestamptz,
+        updated_at = ${at}::timestamptz,
+        quota_refunded_at = case when quota_day is null then null else ${at}::timestamptz end
+      where broadcast_id = ${broadcastId} and status in ('queued', 'scheduled')
+        and quota_refunded_at is null and direction = 'outbound'
+      returning quota_day)
+    select quota_day::text as quota_day, count(*)::int as n from ended group by quota_day`);
+  return [...rows].map((r) => ({ quotaDay: r.quota_day, units: Number(r.n) }));
+}

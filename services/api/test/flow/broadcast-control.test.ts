@@ -297,7 +297,7 @@ describe("broadcast pacing", () => {
       .where(eq(messages.broadcastId, created.id));
     expect(rows).toHaveLength(6);
     // Every job due now, as after an outage: what is left of the schedule is gone.
-    const queue = queueFor(t.deps, sendQueueName(rows[0]!.sessionId));
+    const queue = queueFor(t.deps, sendQueueName(rows[0]!.sessionId!));
     for (const job of await queue.getDelayed()) await job.promote();
     await eventually(
       async () =>

@@ -2,12 +2,13 @@ import { type BroadcastWire, type MessageStatus, QUEUES, sendQueueName } from "@
 import {
   type BroadcastRow,
   broadcastCounts,
+  cancelBroadcastMessages,
   emitEvent,
   releaseQuotaUnits,
   toBroadcastWire,
 } from "@wagate/core";
 import { broadcasts, messages, whatsappSessions } from "@wagate/db";
-import { and, asc, desc, eq, inArray, lt, type SQL, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, lt, type SQL } from "drizzle-orm";
 import type { AccountPrincipal, AppDeps } from "../../lib/context.js";
 import { conflict, notFound } from "../../lib/errors.js";
 import { queueFor } from "../../lib/queues.js";
@@ -219,28 +220,21 @@ export async function cancelBroadcast(deps: AppDeps, account: Account, id: strin
       .where(and(owned(account, id), inArray(broadcasts.status, ["running", "paused"])) as SQL)
       .returning();
     if (!row) return null;
-    const units = await tx.execute<{ quota_day: string | null; n: number }>(sql`
-      with ended as (
-        update messages set status = 'cancelled', cancelled_at = ${now.toISOString()}::timestamptz,
-          updated_at = ${now.toISOString()}::timestamptz,
-          quota_refunded_at = case when quota_day is null then null
-            else ${now.toISOString()}::timestamptz end
-        where broadcast_id = ${id} and status in ('queued', 'scheduled')
-          and quota_refunded_at is null and direction = 'outbound'
-        returning quota_day)
-      select quota_day::text as quota_day, count(*)::int as n from ended group by quota_day`);
-    return { row, units: [...units] };
+    const units = await cancelBroadcastMessages(tx, id, now);
+    return { row, units };
   });
   if (!result) throw refuse(current, "cancelled");
   const { row, units } = result;
   for (const unit of units) {
-    if (unit.quota_day === null) continue;
+    if (unit.quotaDay === null) continue;
     await releaseQuotaUnits(deps.redis, deps.redisPrefix, {
       userId: row.userId,
       mode: row.mode,
-      day: unit.quota_day,
-      units: Number(unit.n),
-    }).catch((error) => deps.logger.error({ err: error, units: unit.n }, "quota refund failed"));
+      day: unit.quotaDay,
+      units: unit.units,
+    }).catch((error) =>
+      deps.logger.error({ err: error, units: unit.units }, "quota refund failed"),
+    );
   }
   const wire = await getBroadcast(deps, account, id);
   const { refused: _refused, ...data } = wire;
