@@ -1,21 +1,14 @@
 import { sendQueueName } from "@wagate/contracts";
 import { quotaUsed } from "@wagate/core";
 import { broadcasts, messages, users, webhookDeliveries } from "@wagate/db";
-import {
-  createDriverFactory,
-  createWorker,
-  NO_PACING,
-  type WhatsAppWorker,
-} from "@wagate/whatsapp-worker";
+import type { WhatsAppWorker } from "@wagate/whatsapp-worker";
 import { and, asc, eq, sql } from "drizzle-orm";
-import pino from "pino";
-import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { flushBroadcastEnqueues } from "../../src/domain/broadcasts/accept.js";
 import { queueFor } from "../../src/lib/queues.js";
 import { seedAccount, useTestApp } from "../harness.js";
 import { readBody } from "../security.js";
-import { eventually, type Stack, startStack } from "./stack.js";
+import { createStackWorker, eventually, type Stack, startStack } from "./stack.js";
 
 /**
  * Broadcasts, continued: `Idempotency-Key` on create (JSON and CSV bodies, concurrent
@@ -364,29 +357,7 @@ describe("broadcast cancel", () => {
     expect(await statusDeliveries()).toHaveLength(0);
 
     // A new worker takes the session over and announces the whole cancel.
-    second = createWorker({
-      db: t.deps.db,
-      redis: t.deps.redis,
-      redisPrefix: t.deps.redisPrefix,
-      logger: pino({ level: "silent" }),
-      registry: new Registry(),
-      driverFactory: createDriverFactory({
-        db: t.deps.db,
-        simProfile: "fast",
-        simLinkDelayMs: 200,
-        simNetwork: stack.network,
-      }),
-      options: {
-        leaseTtlMs: 4000,
-        heartbeatMs: 400,
-        claimIntervalMs: 200,
-        jobLockMs: 3000,
-        stalledIntervalMs: 1000,
-        simulatorPacing: NO_PACING,
-        retryBaseMs: 50,
-        allowPrivateUrls: true,
-      },
-    });
+    second = createStackWorker(t, stack.network);
     await second.start();
     await eventually(
       async () => {

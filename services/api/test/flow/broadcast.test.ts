@@ -1,15 +1,12 @@
 import { enqueueSendJob, quotaUsed } from "@wagate/core";
 import { messages } from "@wagate/db";
-import { createDriverFactory, createWorker, NO_PACING } from "@wagate/whatsapp-worker";
 import { and, eq } from "drizzle-orm";
-import pino from "pino";
-import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { flushBroadcastEnqueues } from "../../src/domain/broadcasts/accept.js";
 import { queueFor } from "../../src/lib/queues.js";
 import { seedAccount, useTestApp } from "../harness.js";
 import { readBody } from "../security.js";
-import { eventually, type Stack, startStack } from "./stack.js";
+import { createStackWorker, eventually, type Stack, startStack } from "./stack.js";
 
 /**
  * Broadcasts end to end on the fast simulator: a 10 000-recipient broadcast (refused rows,
@@ -231,28 +228,7 @@ describe("broadcasts", () => {
     await flushBroadcastEnqueues(t.deps);
     await eventually(async () => finished(await broadcast(id)) >= 20, "some sends", 60_000);
     await stack.worker.crash();
-    const second = createWorker({
-      db: t.deps.db,
-      redis: t.deps.redis,
-      redisPrefix: t.deps.redisPrefix,
-      logger: pino({ level: "silent" }),
-      registry: new Registry(),
-      driverFactory: createDriverFactory({
-        db: t.deps.db,
-        simProfile: "fast",
-        simLinkDelayMs: 200,
-        simNetwork: stack.network,
-      }),
-      options: {
-        leaseTtlMs: 4000,
-        heartbeatMs: 400,
-        claimIntervalMs: 200,
-        jobLockMs: 3000,
-        stalledIntervalMs: 1000,
-        simulatorPacing: NO_PACING,
-        retryBaseMs: 50,
-      },
-    });
+    const second = createStackWorker(t, stack.network);
     await second.start();
     try {
       const done = await eventually(

@@ -37,28 +37,25 @@ export interface Stack {
 }
 
 /**
- * The rest of wagate beside the test's API, in-process, over the same database and Redis
- * prefix: a WhatsApp worker with the fast simulator (a QR shows for `linkDelayMs`, then the
- * session links), the webhook delivery worker, and an HTTP server that records every POST (webhooks) and answers any GET with a PNG
- * (media URLs).
+ * A WhatsApp worker on the fast simulator over the test's database and Redis prefix, with
+ * short leases and no pacing: the stack's own, or a second one taking a session over after
+ * the first crashed (pass the stack's `network` so both see the same "WhatsApp").
  */
-export async function startStack(
+export function createStackWorker(
   t: TestApp,
-  options: { linkDelayMs?: number } = {},
-): Promise<Stack> {
-  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
-  const network = new SimulatedNetwork();
-  const registry = new Registry();
-  const worker = createWorker({
+  network: SimulatedNetwork,
+  options: { linkDelayMs?: number; logger?: pino.Logger; registry?: Registry } = {},
+) {
+  return createWorker({
     db: t.deps.db,
     redis: t.deps.redis,
     redisPrefix: t.deps.redisPrefix,
-    logger,
-    registry,
+    logger: options.logger ?? pino({ level: "silent" }),
+    registry: options.registry ?? new Registry(),
     driverFactory: createDriverFactory({
       db: t.deps.db,
       simProfile: "fast",
-      simLinkDelayMs: options.linkDelayMs ?? 1500,
+      simLinkDelayMs: options.linkDelayMs ?? 200,
       simNetwork: network,
     }),
     options: {
@@ -71,6 +68,26 @@ export async function startStack(
       retryBaseMs: 50,
       allowPrivateUrls: true,
     },
+  });
+}
+
+/**
+ * The rest of wagate beside the test's API, in-process, over the same database and Redis
+ * prefix: a WhatsApp worker with the fast simulator (a QR shows for `linkDelayMs`, then the
+ * session links), the webhook delivery worker, and an HTTP server that records every POST (webhooks) and answers any GET with a PNG
+ * (media URLs).
+ */
+export async function startStack(
+  t: TestApp,
+  options: { linkDelayMs?: number } = {},
+): Promise<Stack> {
+  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
+  const network = new SimulatedNetwork();
+  const registry = new Registry();
+  const worker = createStackWorker(t, network, {
+    linkDelayMs: options.linkDelayMs ?? 1500,
+    logger,
+    registry,
   });
   await worker.start();
   const deliveries = startWebhookDeliveryWorker({
