@@ -50,13 +50,18 @@ async function inboundMediaAfter(text: string, type: string) {
           !seen.has(String(h.payload.data.id)),
       ),
     `a ${type} message.received`,
+    60_000,
   );
   const id = String(hook.payload.data.id);
   seen.add(id);
-  const settled = await eventually(async () => {
-    const m = await readBody(await api("GET", `/api/v1/messages/${id}`));
-    return m.media?.status && m.media.status !== "pending" ? m : null;
-  }, `media of ${id} settled`);
+  const settled = await eventually(
+    async () => {
+      const m = await readBody(await api("GET", `/api/v1/messages/${id}`));
+      return m.media?.status && m.media.status !== "pending" ? m : null;
+    },
+    `media of ${id} settled`,
+    60_000,
+  );
   return { hook: hook.payload.data, message: settled };
 }
 const seen = new Set<string>();
@@ -72,11 +77,15 @@ beforeAll(async () => {
   });
   expect(created.status).toBe(201);
   expect((await api("POST", "/api/v1/sessions/init")).status).toBe(202);
-  await eventually(async () => {
-    const s = await readBody(await api("GET", "/api/v1/sessions/status"));
-    return s.status === "ready";
-  }, "a ready session");
-});
+  await eventually(
+    async () => {
+      const s = await readBody(await api("GET", "/api/v1/sessions/status"));
+      return s.status === "ready";
+    },
+    "a ready session",
+    60_000,
+  );
+}, 90_000);
 afterAll(async () => {
   await stack?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
@@ -116,7 +125,7 @@ describe.each([
     const foreign = await call(other, "GET", `/api/v1/messages/${message.id}/media`);
     expect(foreign.status).toBe(404);
     expect((await readBody(foreign)).error.code).toBe("not_found");
-  });
+  }, 150_000);
 
   it("a file above the cap keeps its metadata and answers 404 too_large", async () => {
     useStore(makeStore());
@@ -133,7 +142,7 @@ describe.each([
     const body = await readBody(res);
     expect(body.error.code).toBe("not_found");
     expect(body.error.details).toEqual({ reason: "too_large" });
-  });
+  }, 150_000);
 });
 
 describe("GET /messages/{id}/media without media", () => {
