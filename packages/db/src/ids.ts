@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomFillSync } from "node:crypto";
 
 /** ID prefixes by entity. IDs are `<prefix>_<26 chars>`: 10 chars of time, 16 of randomness. */
 export const ID_PREFIXES = {
@@ -41,15 +41,32 @@ function encodeTime(ms: number): string {
 }
 
 function encodeRandom(bytes: Uint8Array): string {
-  // 80 bits -> 16 base32 chars.
-  let bits = 0n;
-  for (const b of bytes) bits = (bits << 8n) | BigInt(b);
+  // 80 bits -> 16 base32 chars, most significant first (plain numbers: BigInt was slow).
   let out = "";
-  for (let i = 0; i < 16; i++) {
-    out = ALPHABET[Number(bits & 31n)] + out;
-    bits >>= 5n;
+  let acc = 0;
+  let bits = 0;
+  for (const b of bytes) {
+    acc = ((acc << 8) | b) & 0xfff;
+    bits += 8;
+    while (bits >= 5) {
+      bits -= 5;
+      out += ALPHABET[(acc >> bits) & 31];
+    }
   }
   return out;
+}
+
+/** Random bytes drawn 4 KiB at a time: one `randomFillSync` per ~400 ids, not one each. */
+const pool = new Uint8Array(4096);
+let poolOffset = pool.length;
+
+function random10(): Uint8Array {
+  if (poolOffset + 10 > pool.length) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  poolOffset += 10;
+  return pool.slice(poolOffset - 10, poolOffset);
 }
 
 function increment(bytes: Uint8Array): Uint8Array {
@@ -74,7 +91,7 @@ export function newId(kind: IdKind, now: number = Date.now()): string {
     lastRandom = increment(lastRandom);
   } else {
     lastTime = now;
-    lastRandom = Uint8Array.from(randomBytes(10));
+    lastRandom = random10();
   }
   return `${ID_PREFIXES[kind]}_${encodeTime(lastTime)}${encodeRandom(lastRandom)}`;
 }

@@ -6,6 +6,7 @@ import {
   quotaUnitsFromDb,
   readQuotaReply,
   secondsToUtcMidnight,
+  TurnPipeline,
 } from "@wagate/core";
 import type { Redis } from "ioredis";
 import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
@@ -111,8 +112,11 @@ export class ApiKeyLimiter {
   private readonly blocked = new Map<string, number>();
   /** Takes over, per process, while Redis is not ready (requests neither hang nor go unlimited). */
   private readonly insurance: RateLimiterMemory;
+  /** Admissions of one event-loop turn go to Redis as one pipeline. */
+  private readonly pipeline: TurnPipeline;
 
   constructor(private readonly deps: AppDeps) {
+    this.pipeline = new TurnPipeline(deps.redis);
     this.points = deps.env.API_KEY_RATE_LIMIT_PER_SECOND * RATE_LIMIT_WINDOW_SECONDS;
     this.insurance = new RateLimiterMemory({
       points: this.points,
@@ -161,7 +165,10 @@ export class ApiKeyLimiter {
     if (!this.redisReady()) return this.consumeInsurance(keyId);
     let reply: [number, number];
     try {
-      reply = await scripts(this.deps.redis).wagateRate(this.key(keyId), this.windowMs);
+      scripts(this.deps.redis);
+      reply = await this.pipeline.call<[number, number]>((pipeline) =>
+        (pipeline as unknown as AdmissionScripts).wagateRate(this.key(keyId), this.windowMs),
+      );
     } catch (error) {
       // The limiter itself failed: let the request through rather than fail it.
       this.deps.logger.warn({ err: error }, "api key rate limiter unavailable");
@@ -194,12 +201,17 @@ export class ApiKeyLimiter {
       this.refuseIfBlocked(rateLimit.keyId);
       rateLimit.settled = true;
       if (this.redisReady()) {
-        const [used, ttl, status, quotaUsed] = await scripts(this.deps.redis).wagateAdmit(
-          this.key(rateLimit.keyId),
-          call.key,
-          this.points,
-          this.windowMs,
-          ...call.args,
+        scripts(this.deps.redis);
+        const [used, ttl, status, quotaUsed] = await this.pipeline.call<
+          [number, number, number, number]
+        >((pipeline) =>
+          (pipeline as unknown as AdmissionScripts).wagateAdmit(
+            this.key(rateLimit.keyId),
+            call.key,
+            this.points,
+            this.windowMs,
+            ...call.args,
+          ),
         );
         if (used > this.points) this.refuse(rateLimit.keyId, ttl);
         result = readQuotaReply(call, [status, quotaUsed]);

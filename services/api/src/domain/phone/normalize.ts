@@ -10,6 +10,19 @@ export type NormalizedPhone =
  * code) are refused: the API has no default country to guess from.
  */
 export function normalizePhone(input: string): NormalizedPhone {
+  const known = recent.get(input);
+  if (known) return known;
+  const result = parse(input);
+  // A bounded memo: a send parses its recipient twice, and busy senders repeat recipients.
+  if (recent.size >= RECENT_MAX) recent.clear();
+  recent.set(input, result);
+  return result;
+}
+
+const RECENT_MAX = 2000;
+const recent = new Map<string, NormalizedPhone>();
+
+function parse(input: string): NormalizedPhone {
   let text = input.trim().replace(/[\s\-.()]/g, "");
   if (text.startsWith("00")) text = `+${text.slice(2)}`;
   if (!/^\+[0-9]{6,17}$/.test(text)) {
