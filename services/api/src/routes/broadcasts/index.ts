@@ -16,7 +16,7 @@ import {
   sessionWireOf,
 } from "../../domain/broadcasts/control.js";
 import { CsvError, parseRecipientsCsv } from "../../domain/broadcasts/csv.js";
-import { IDEMPOTENCY_KEY_PATTERN, requestFingerprint } from "../../domain/messages/idempotency.js";
+import { requestFingerprint } from "../../domain/messages/idempotency.js";
 import { prepareMedia } from "../../domain/messages/media.js";
 import { normalizePhone } from "../../domain/phone/normalize.js";
 import { validationFailed } from "../../lib/errors.js";
@@ -24,6 +24,7 @@ import { API_KEY_SECURITY, createRouter, pickErrors } from "../../lib/openapi.js
 import { decodeCursor, page } from "../../lib/pagination.js";
 import { requireAccount } from "../../middleware/account-auth.js";
 import { messageListSchema } from "../messages/schema.js";
+import { idempotencyKeyOf } from "../messages/send.js";
 import {
   broadcastDetailSchema,
   broadcastIdempotencyHeaders,
@@ -140,14 +141,7 @@ export function broadcastsRouter() {
     const body = c.req.valid("json");
     const deps = c.get("deps");
     const account = c.get("account");
-    const key = c.req.header("idempotency-key");
-    if (key !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(key)) {
-      throw validationFailed(
-        "Idempotency-Key must be 1 to 255 printable ASCII characters",
-        { fields: [{ path: "Idempotency-Key", message: "invalid" }] },
-        400,
-      );
-    }
+    const key = idempotencyKeyOf(c);
     if ((body.recipients === undefined) === (body.csv === undefined)) {
       throw validationFailed("give exactly one of recipients or csv", {
         fields: [{ path: "recipients", message: "give exactly one of recipients or csv" }],

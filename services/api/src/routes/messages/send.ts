@@ -10,8 +10,8 @@ import { IDEMPOTENCY_KEY_PATTERN } from "../../domain/messages/idempotency.js";
 import type { AppEnv } from "../../lib/context.js";
 import { validationFailed } from "../../lib/errors.js";
 
-/** Shared tail of send-text and send-media: idempotency key, accept, 202 with quota headers. */
-export async function answerSend(c: Context<AppEnv>, request: SendRequest) {
+/** The request's `Idempotency-Key` (undefined when absent); a malformed one → 400. */
+export function idempotencyKeyOf(c: Context<AppEnv>): string | undefined {
   const key = c.req.header("idempotency-key");
   if (key !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(key)) {
     throw validationFailed(
@@ -20,6 +20,12 @@ export async function answerSend(c: Context<AppEnv>, request: SendRequest) {
       400,
     );
   }
+  return key;
+}
+
+/** Shared tail of send-text and send-media: idempotency key, accept, 202 with quota headers. */
+export async function answerSend(c: Context<AppEnv>, request: SendRequest) {
+  const key = idempotencyKeyOf(c);
   const facts = await refuseKnownNotOnWhatsapp(c.get("deps"), c.get("account"), request.to);
   const accepted: AcceptedMessage = await acceptMessage(
     c.get("deps"),
