@@ -58,6 +58,7 @@ await runMain("worker", async () => {
       balanceSessions: env.WORKER_BALANCE_SESSIONS,
       pacing,
       simulatorPacing: env.SIM_PROFILE === "fast" ? NO_PACING : pacing,
+      sendBatchSize: env.SEND_BATCH_SIZE,
       sendMaxAttempts: env.SEND_MAX_ATTEMPTS,
       mediaMaxBytes: env.MEDIA_MAX_BYTES,
       inboundMediaMaxBytes: env.INBOUND_MEDIA_MAX_BYTES,

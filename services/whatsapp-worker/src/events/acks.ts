@@ -28,6 +28,7 @@ export class AckApplier {
    */
   private readonly recorded = new Map<string, number>();
   private chain: Promise<unknown> = Promise.resolve();
+  private prunedAt = 0;
   private readonly inFlight = new Map<string, Promise<void>>();
 
   constructor(
@@ -206,7 +207,12 @@ export class AckApplier {
   }
 
   private prune(): void {
-    const cutoff = Date.now() - PENDING_ACK_TTL_MS;
+    // At most once a second: a busy session flushes hundreds of sends a second, and walking
+    // every kept ack each time was most of this class's garbage.
+    const now = Date.now();
+    if (now - this.prunedAt < 1000) return;
+    this.prunedAt = now;
+    const cutoff = now - PENDING_ACK_TTL_MS;
     for (const [id, entry] of this.pending) if (entry.at < cutoff) this.pending.delete(id);
     for (const [id, at] of this.recorded) {
       if (at >= cutoff) break;
