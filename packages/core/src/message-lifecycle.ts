@@ -86,6 +86,15 @@ export async function insertAcceptedMessages(
 
 const MESSAGE_COLUMNS = getTableColumns(messages);
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * A lone UTF-16 surrogate (half an emoji from a sloppy client) becomes U+FFFD, as the
+ * driver's UTF-8 encoding made it before: Postgres refuses its JSON escape (`\ud800`).
+ */
+const wellFormed = (_key: string, value: unknown) =>
+  typeof value === "string" ? value.replace(LONE_SURROGATE, "\uFFFD") : value;
+
 async function insertSameColumns(
   db: Executor,
   keys: string[],
@@ -108,7 +117,7 @@ async function insertSameColumns(
   const names = sql.raw(columns.map((column) => `"${column.name}"`).join(", "));
   const result = await db.execute(sql`
     insert into messages (${names})
-    select ${names} from json_populate_recordset(null::messages, ${JSON.stringify(records)}::json)
+    select ${names} from json_populate_recordset(null::messages, ${JSON.stringify(records, wellFormed)}::json)
     on conflict (user_id, idempotency_key) where idempotency_key is not null do nothing
     returning messages.*,
       (select ${whatsappSessions.phoneNumber} from ${whatsappSessions}

@@ -76,6 +76,16 @@ describe("insertAcceptedMessages", () => {
     expect(scheduled!.createdAt).toBeInstanceOf(Date);
   });
 
+  it("stores a lone surrogate as U+FFFD instead of failing the batch", async () => {
+    const broken = base({
+      content: "half an emoji \ud83d and a stray \ude00",
+      payload: { name: "\ud800" },
+    });
+    const [row] = await insertAcceptedMessages(env.db.db, [broken] as never);
+    expect(row?.content).toBe("half an emoji \ufffd and a stray \ufffd");
+    expect(row?.payload).toEqual({ name: "\ufffd" });
+  });
+
   it("skips only the row whose idempotency key is held, even within the same batch", async () => {
     const first = base({ idempotencyKey: "dup", requestHash: "h1" });
     const twin = base({ idempotencyKey: "dup", requestHash: "h2" });
