@@ -116,6 +116,7 @@ export class ApiKeyLimiter {
   private readonly pipeline: TurnPipeline;
 
   constructor(private readonly deps: AppDeps) {
+    scripts(deps.redis); // defines the scripts on the client, so on its pipelines too
     this.pipeline = new TurnPipeline(deps.redis);
     this.points = deps.env.API_KEY_RATE_LIMIT_PER_SECOND * RATE_LIMIT_WINDOW_SECONDS;
     this.insurance = new RateLimiterMemory({
@@ -146,6 +147,11 @@ export class ApiKeyLimiter {
     throw new RateLimitedError(Math.max(1, Math.ceil(ttlMs / 1000)));
   }
 
+  /** Runs one admission script in this event-loop turn's pipeline; resolves to its reply. */
+  private script<T>(add: (run: AdmissionScripts) => unknown): Promise<T> {
+    return this.pipeline.call<T>((pipeline) => add(pipeline as unknown as AdmissionScripts));
+  }
+
   private redisReady() {
     return this.deps.redis.status === "ready";
   }
@@ -165,9 +171,8 @@ export class ApiKeyLimiter {
     if (!this.redisReady()) return this.consumeInsurance(keyId);
     let reply: [number, number];
     try {
-      scripts(this.deps.redis);
-      reply = await this.pipeline.call<[number, number]>((pipeline) =>
-        (pipeline as unknown as AdmissionScripts).wagateRate(this.key(keyId), this.windowMs),
+      reply = await this.script<[number, number]>((run) =>
+        run.wagateRate(this.key(keyId), this.windowMs),
       );
     } catch (error) {
       // The limiter itself failed: let the request through rather than fail it.
@@ -201,17 +206,15 @@ export class ApiKeyLimiter {
       this.refuseIfBlocked(rateLimit.keyId);
       rateLimit.settled = true;
       if (this.redisReady()) {
-        scripts(this.deps.redis);
-        const [used, ttl, status, quotaUsed] = await this.pipeline.call<
-          [number, number, number, number]
-        >((pipeline) =>
-          (pipeline as unknown as AdmissionScripts).wagateAdmit(
-            this.key(rateLimit.keyId),
-            call.key,
-            this.points,
-            this.windowMs,
-            ...call.args,
-          ),
+        const [used, ttl, status, quotaUsed] = await this.script<[number, number, number, number]>(
+          (run) =>
+            run.wagateAdmit(
+              this.key(rateLimit.keyId),
+              call.key,
+              this.points,
+              this.windowMs,
+              ...call.args,
+            ),
         );
         if (used > this.points) this.refuse(rateLimit.keyId, ttl);
         result = readQuotaReply(call, [status, quotaUsed]);
