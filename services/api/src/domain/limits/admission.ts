@@ -116,7 +116,6 @@ export class ApiKeyLimiter {
   private readonly pipeline: TurnPipeline;
 
   constructor(private readonly deps: AppDeps) {
-    scripts(deps.redis); // defines the scripts on the client, so on its pipelines too
     this.pipeline = new TurnPipeline(deps.redis);
     this.points = deps.env.API_KEY_RATE_LIMIT_PER_SECOND * RATE_LIMIT_WINDOW_SECONDS;
     this.insurance = new RateLimiterMemory({
@@ -149,6 +148,9 @@ export class ApiKeyLimiter {
 
   /** Runs one admission script in this event-loop turn's pipeline; resolves to its reply. */
   private script<T>(add: (run: AdmissionScripts) => unknown): Promise<T> {
+    // Defined on the client on first use (so its pipelines have them too), not at start-up:
+    // building the app must not touch Redis (the console builds its OpenAPI document so).
+    scripts(this.deps.redis);
     return this.pipeline.call<T>((pipeline) => add(pipeline as unknown as AdmissionScripts));
   }
 
