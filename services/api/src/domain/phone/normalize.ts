@@ -10,16 +10,20 @@ export type NormalizedPhone =
  * code) are refused: the API has no default country to guess from.
  */
 export function normalizePhone(input: string): NormalizedPhone {
+  // A bounded memo: a send parses its recipient twice, and busy senders repeat recipients.
+  // Only phone-sized inputs are kept, so 2,000 entries stay a few hundred KiB whatever
+  // a client sends (a broadcast row, an unbounded field).
+  if (input.length > MEMO_MAX_INPUT) return parse(input);
   const known = recent.get(input);
   if (known) return known;
   const result = parse(input);
-  // A bounded memo: a send parses its recipient twice, and busy senders repeat recipients.
   if (recent.size >= RECENT_MAX) recent.clear();
   recent.set(input, result);
   return result;
 }
 
 const RECENT_MAX = 2000;
+const MEMO_MAX_INPUT = 40;
 const recent = new Map<string, NormalizedPhone>();
 
 function parse(input: string): NormalizedPhone {
