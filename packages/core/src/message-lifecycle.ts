@@ -459,7 +459,7 @@ export async function applyMessageAck(db: Executor, ack: MessageAck): Promise<Me
 /** A `messages` row from raw SQL (column names, driver values) in Drizzle's shape. */
 function messageFromRaw(raw: Record<string, unknown>): MessageRow {
   const row: Record<string, unknown> = {};
-  for (const [key, column] of Object.entries(getTableColumns(messages))) {
+  for (const [key, column] of Object.entries(MESSAGE_COLUMNS)) {
     const value = raw[column.name];
     row[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
   }

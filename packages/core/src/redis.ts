@@ -53,9 +53,9 @@ type Pipeline = ReturnType<Redis["pipeline"]>;
 /**
  * Sends the commands issued during one turn of the event loop as one pipeline: one socket
  * write and one read for all of them, as ioredis's `enableAutoPipelining` would, but only
- * for the callers that opt in (BullMQ must not share an auto-pipelined connection). The hot
- * path of the API uses it for the admission script: each accepted send cost a `write(2)` of
- * its own, a tenth of the request's CPU. Each caller gets its own command's reply or error.
+ * for the callers that opt in (BullMQ must not share an auto-pipelined connection). The API
+ * sends its admission scripts through it (each accepted send cost a `write(2)` of its own),
+ * the worker its live-feed messages. Each caller gets its own command's reply or error.
  */
 export class TurnPipeline {
   private pending: Array<{
@@ -64,7 +64,7 @@ export class TurnPipeline {
     reject: (error: unknown) => void;
   }> = [];
 
-  constructor(private readonly redis: Redis) {}
+  constructor(private readonly redis: Pick<Redis, "pipeline">) {}
 
   /** Queues the command `add` puts on the pipeline; resolves to its reply. */
   call<T>(add: (pipeline: Pipeline) => void): Promise<T> {

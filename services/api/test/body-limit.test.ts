@@ -1,9 +1,9 @@
-import type { Server } from "node:http";
-import { request as httpRequest } from "node:http";
+import { request as httpRequest, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { closeServer, listen } from "@wagate/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seedAccount, useTestApp } from "./harness.js";
+import { accountWithSession } from "../src/routes/messages/test-helpers.js";
+import { useTestApp } from "./harness.js";
 
 /**
  * MAX_BODY_BYTES over real HTTP: a body declared too large is refused from its
@@ -19,14 +19,7 @@ let authorization: string;
 beforeAll(async () => {
   server = await listen(t.app, 0, "127.0.0.1");
   port = (server.address() as AddressInfo).port;
-  const account = await seedAccount(t);
-  authorization = account.headers.authorization!;
-  const init = await t.app.request("/api/v1/sessions/init", {
-    method: "POST",
-    headers: account.headers,
-    body: "{}",
-  });
-  expect(init.status).toBeLessThan(300);
+  authorization = (await accountWithSession(t)).headers.authorization!;
 });
 afterAll(async () => {
   await closeServer(server);

@@ -1,4 +1,4 @@
-import { type EmitEventInput, emitEvent } from "@wagate/core";
+import { type EmitEventInput, emitEvent, TurnPipeline } from "@wagate/core";
 import type { Executor } from "@wagate/db";
 import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
@@ -85,12 +85,11 @@ async function flush(ctx: WorkerContext, { jobs, published }: Collected): Promis
 
 /**
  * The worker's live-feed messages, gathered for the rest of the event-loop turn and sent as
- * ONE pipeline (one socket write instead of one per status change; the pipeline keeps their
+ * ONE pipeline (`TurnPipeline`: one socket write instead of one per status change, in
  * order). Best effort: a failure is logged at debug level.
  */
 export class LiveFeedPublisher {
-  private pending: Array<[channel: string, message: string]> = [];
-  private scheduled = false;
+  private turn: Promise<TurnPipeline> | undefined;
 
   constructor(
     private readonly client: () => Promise<Pick<Redis, "pipeline">>,
@@ -98,21 +97,15 @@ export class LiveFeedPublisher {
   ) {}
 
   publish(channel: string, message: string): void {
-    this.pending.push([channel, message]);
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      const batch = this.pending;
-      this.pending = [];
-      void this.client()
-        .then((client) => {
-          const pipeline = client.pipeline();
-          for (const [c, m] of batch) pipeline.publish(c, m);
-          return pipeline.exec();
-        })
-        .catch((error) => this.logger.debug({ err: error }, "live events not published"));
-    });
+    this.turn ??= this.client().then((client) => new TurnPipeline(client));
+    const turn = this.turn;
+    void turn
+      .then((pipeline) => pipeline.call((p) => p.publish(channel, message)))
+      .catch((error: unknown) => {
+        // Ask for the client again next time (it may have been the one that failed).
+        if (this.turn === turn) this.turn = undefined;
+        this.logger.debug({ err: error }, "live event not published");
+      });
   }
 }
 
